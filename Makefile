@@ -1,0 +1,47 @@
+# Benken: `make run` to talk to the bot in the terminal, `make test` to run the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCALES := nb en ar so ur pl ti tr uk fa
+TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres messages clean
+
+# The venv is rebuilt when pyproject.toml changes; the stamp records a finished install.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/benken db upgrade >/dev/null
+	$(BIN)/benken chat
+
+# The whole suite on SQLite, then again on PostgreSQL when it answers (or when
+# BENKEN_REQUIRE_POSTGRES=1, which makes an unreachable server a failure).
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@if BENKEN_TEST_DATABASE=postgresql $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
+		BENKEN_TEST_DATABASE=postgresql TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" \
+			$(BIN)/python -m pytest -q -p no:cacheprovider; \
+	elif [ "$${BENKEN_REQUIRE_POSTGRES:-0}" = "1" ]; then \
+		echo "PostgreSQL is required (BENKEN_REQUIRE_POSTGRES=1) but does not answer at $(TEST_POSTGRES_URL)"; exit 1; \
+	else \
+		echo "PostgreSQL run SKIPPED: no server answers at $(TEST_POSTGRES_URL) (set TEST_POSTGRES_URL)"; \
+	fi
+
+# Extract the strings residents see and merge them into every language's catalog.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --add-comments=Translators: --sort-by-file \
+		--project=Benken --copyright-holder="Benken developers" -o locales/messages.pot .
+	@for lang in $(LOCALES); do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang; \
+		fi; \
+	done
+
+clean:
+	rm -rf $(VENV) benken.db benken.db-wal benken.db-shm

@@ -1,0 +1,1 @@
+"""Benken: the running system (settings, storage, channels, scheduler, digests, web, CLI)."""

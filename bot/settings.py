@@ -1,0 +1,107 @@
+"""Typed settings, read once from the environment (and a `.env` file beside the process)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///benken.db"
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+DEFAULT_TIMEZONE = "Europe/Oslo"
+
+
+class SettingsError(ValueError):
+    """A setting has a value Benken cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
+    telegram_api_base_file_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
+    public_base_url: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    areas_file: Path | None = None
+    smtp_url: str | None = None
+
+    # Which fields must never be printed or logged.
+    SECRETS = frozenset(
+        {"telegram_bot_token", "telegram_webhook_secret", "twilio_auth_token", "smtp_url"}
+    )
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        """PTB's base_file_url: given, or `…/file/bot` beside the API base URL."""
+        if self.telegram_api_base_file_url:
+            return self.telegram_api_base_file_url
+        base = self.telegram_api_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+    def __repr__(self) -> str:  # secrets stay out of logs and tracebacks
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in self.SECRETS and value:
+                value = "***"
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
+
+
+# environment variable -> Settings field
+_ENVIRONMENT = {
+    "DATABASE_URL": "database_url",
+    "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
+    "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
+    "TELEGRAM_API_BASE_FILE_URL": "telegram_api_base_file_url",
+    "TELEGRAM_WEBHOOK_SECRET": "telegram_webhook_secret",
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "TWILIO_FROM_NUMBER": "twilio_from_number",
+    "TWILIO_MESSAGING_SERVICE_SID": "twilio_messaging_service_sid",
+    "TWILIO_API_BASE_URL": "twilio_api_base_url",
+    "PUBLIC_BASE_URL": "public_base_url",
+    "BENKEN_TIMEZONE": "timezone",
+    "BENKEN_AREAS_FILE": "areas_file",
+    "SMTP_URL": "smtp_url",
+}
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Settings from `environ` (default: the process environment) over the `.env` file."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    kwargs: dict[str, object] = {}
+    for variable, field_name in _ENVIRONMENT.items():
+        raw = values.get(variable, "").strip()
+        if raw:
+            kwargs[field_name] = Path(raw) if field_name == "areas_file" else raw
+    settings = Settings(**kwargs)
+    _check_timezone(settings.timezone)
+    return settings
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"BENKEN_TIMEZONE: unknown time zone {name!r}") from None
