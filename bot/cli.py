@@ -1,0 +1,171 @@
+"""The `benken` command. Every failure a user can cause ends in one line and exit code 1."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import db, demo, export
+from .app import open_app
+from .areas import AreasError, load_areas
+from .i18n import LANGUAGE_NAMES
+from .models import DugnadEvent, Staff, StaffArea
+from .settings import SettingsError, load_settings
+
+CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
+
+
+class UsageError(Exception):
+    """Bad input on the command line; the message is printed as is."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="benken", description="Benken: ideas, dugnad and safety, by Telegram and SMS.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="a resident's conversation in the terminal")
+    chat.add_argument("--phone", help="talk as this phone number (rendered as SMS)")
+    chat.add_argument("--telegram-id", type=int, help="talk as this Telegram user id")
+    chat.add_argument("--lang", choices=sorted(LANGUAGE_NAMES), help="preselect a language")
+
+    database = commands.add_parser("db", help="database maintenance")
+    database.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="migrate to the newest schema")
+
+    commands.add_parser("areas", help="list the configured areas")
+
+    staff = commands.add_parser("staff", help="staff members")
+    staff_add = staff.add_subparsers(dest="staff_command", required=True).add_parser("add", help="register a staff member")
+    staff_add.add_argument("--telegram-id", type=int, required=True)
+    staff_add.add_argument("--name", required=True)
+    staff_add.add_argument("--area", action="append", default=[], dest="areas")
+    staff_add.add_argument("--admin", action="store_true")
+
+    event = commands.add_parser("event", help="dugnad events")
+    create = event.add_subparsers(dest="event_command", required=True).add_parser("create", help="create a dugnad")
+    create.add_argument("--area", required=True)
+    create.add_argument("--title", required=True)
+    create.add_argument("--start", required=True, help='local time, "YYYY-MM-DD HH:MM"')
+    create.add_argument("--end", required=True, help='local time, "YYYY-MM-DD HH:MM"')
+    create.add_argument("--place", required=True)
+    create.add_argument("--capacity", type=int, required=True)
+
+    exporter = commands.add_parser("export", help="write records to stdout")
+    exporter.add_argument("kind", choices=export.KINDS)
+    exporter.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporter.add_argument("--area")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "areas":
+            for area in load_areas(settings.areas_file):
+                print(f"{area.slug}\t{area.name}\t{area.bydel}")
+            return 0
+        return asyncio.run(_run(args, settings))
+    except (UsageError, SettingsError, AreasError, db.DatabaseError) as problem:
+        print(f"benken: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except OSError as problem:  # unreachable database, unwritable file
+        print(f"benken: {problem}", file=sys.stderr)
+        return 1
+
+
+async def _run(args: argparse.Namespace, settings) -> int:
+    async with open_app(settings) as app:
+        if args.command == "db":
+            print("database is at the newest schema")
+        elif args.command == "chat":
+            await _chat(app, args)
+        elif args.command == "staff":
+            await _staff_add(app, args)
+        elif args.command == "event":
+            await _event_create(app, args)
+        elif args.command == "export":
+            if args.area:
+                app.areas.require(args.area)
+            await export.write(app, args.kind, args.format, args.area, sys.stdout)
+    return 0
+
+
+async def _chat(app, args) -> None:
+    from conversations.messages import TEXT
+
+    from .channels import console
+    from .inbox import receive
+
+    async with app.sessions() as session, session.begin():
+        if await demo.is_empty(session):
+            await demo.load_demo(session, app.areas, app.settings.timezone)
+    if args.phone:
+        channel, address = "sms", {"phone": args.phone.strip()}
+    else:
+        channel, address = "telegram", {"telegram_id": args.telegram_id or CONSOLE_TELEGRAM_ID}
+    first = True
+    for line in sys.stdin:
+        inbound = console.parse_line(line)
+        replies = await receive(app, channel, f"console-{uuid.uuid4()}", inbound, locale=args.lang, **address)
+        if replies:
+            print(("" if first else "\n") + console.render(replies), flush=True)
+            first = False
+        if inbound.kind == TEXT and not line.endswith("\n"):
+            break
+
+
+async def _staff_add(app, args) -> None:
+    for slug in args.areas:
+        app.areas.require(slug)
+    if not args.name.strip():
+        raise UsageError("--name must not be empty")
+    async with app.sessions() as session, session.begin():
+        staff = Staff(telegram_id=args.telegram_id, name=args.name.strip(), is_admin=args.admin)
+        session.add(staff)
+        try:
+            await session.flush()
+        except Exception:
+            raise UsageError(f"a staff member with Telegram id {args.telegram_id} exists already") from None
+        session.add_all(StaffArea(staff_id=staff.id, area_slug=slug) for slug in dict.fromkeys(args.areas))
+    print(staff.id)
+
+
+def _local_time(value: str, zone: ZoneInfo, option: str) -> datetime:
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    except ValueError:
+        raise UsageError(f'{option}: expected "YYYY-MM-DD HH:MM", got {value!r}') from None
+
+
+async def _event_create(app, args) -> None:
+    app.areas.require(args.area)
+    zone = ZoneInfo(app.settings.timezone)
+    start, end = _local_time(args.start, zone, "--start"), _local_time(args.end, zone, "--end")
+    if end <= start:
+        raise UsageError("--end must be after --start")
+    if args.capacity < 1:
+        raise UsageError("--capacity must be at least 1")
+    if not args.title.strip() or not args.place.strip():
+        raise UsageError("--title and --place must not be empty")
+    async with app.sessions() as session, session.begin():
+        event = DugnadEvent(
+            area_slug=args.area,
+            titles={"nb": args.title.strip()},
+            place=args.place.strip(),
+            start_at=start,
+            end_at=end,
+            capacity=args.capacity,
+        )
+        session.add(event)
+        await session.flush()
+    print(event.id)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,441 @@
+"""Domain services: plain async functions that take the session first.
+
+They change the database and queue proactive messages; they never talk to a channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .areas import Area
+from .i18n import DEFAULT_LOCALE, Text
+from .models import (
+    EVENT_SCHEDULED,
+    IDEA_OPEN_STATUSES,
+    IDEA_RECEIVED,
+    OUTBOX_CANCELLED,
+    OUTBOX_PENDING,
+    OUTBOX_PRIORITY_BULK,
+    REMINDER_PENDING,
+    SIGNUP_CANCELLED,
+    SIGNUP_CONFIRMED,
+    SIGNUP_HOLDS_PLACE,
+    SIGNUP_OFFERED,
+    SIGNUP_WAITLISTED,
+    ConversationState,
+    DugnadEvent,
+    Idea,
+    IdeaStatusChange,
+    IdeaSupport,
+    InboundMessage,
+    OutboxMessage,
+    Reminder,
+    Resident,
+    SafetyReport,
+    Signup,
+    utcnow,
+)
+
+# How long a resident offered a freed place has to take it, and the margin before the
+# start after which an offer is pointless (the issue's default; shorter close to the day).
+OFFER_HOLD = timedelta(hours=12)
+OFFER_LAST_CALL = timedelta(hours=1)
+
+
+# Residents ------------------------------------------------------------------------------
+
+
+async def find_or_create_resident(
+    session: AsyncSession,
+    channel: str,
+    *,
+    telegram_id: int | None = None,
+    phone: str | None = None,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Resident, bool]:
+    """The resident behind a channel address, created on first contact; (resident, is_new)."""
+    now = now or utcnow()
+    column, value = (Resident.telegram_id, telegram_id) if channel == "telegram" else (Resident.phone, phone)
+    resident = (await session.execute(select(Resident).where(column == value))).scalar_one_or_none()
+    if resident is not None:
+        resident.last_seen = now
+        return resident, False
+    resident = Resident(
+        channel=channel, telegram_id=telegram_id, phone=phone, locale=locale, first_seen=now, last_seen=now
+    )
+    session.add(resident)
+    await session.flush()
+    return resident, True
+
+
+async def set_opted_out(session: AsyncSession, resident: Resident, opted_out: bool) -> None:
+    """STOP / START: while opted out, queued proactive messages are cancelled."""
+    resident.opted_out = opted_out
+    if opted_out:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.resident_id == resident.id, OutboxMessage.status == OUTBOX_PENDING)
+            .values(status=OUTBOX_CANCELLED)
+        )
+
+
+async def enqueue(
+    session: AsyncSession,
+    resident: Resident,
+    kind: str,
+    text: str,
+    *,
+    priority: int = OUTBOX_PRIORITY_BULK,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue a proactive message for the sender; nothing for a resident who opted out."""
+    if resident.opted_out:
+        return None
+    message = OutboxMessage(
+        resident_id=resident.id, kind=kind, text=text, priority=priority, not_before=not_before or utcnow()
+    )
+    session.add(message)
+    return message
+
+
+# Ideas ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdeaDraft:
+    text: str
+    category: str
+    place_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    photo_ref: str | None = None
+    wants_to_help: bool = False
+
+
+async def submit_idea(
+    session: AsyncSession, resident: Resident, area: Area, draft: IdeaDraft, *, timezone: str, now: datetime | None = None
+) -> Idea:
+    """Save an idea with the date its author was promised an answer by."""
+    now = now or utcnow()
+    local_today = now.astimezone(ZoneInfo(timezone)).date()
+    idea = Idea(
+        author_id=resident.id,
+        area_slug=area.slug,
+        locale=resident.locale or DEFAULT_LOCALE,
+        status=IDEA_RECEIVED,
+        answer_due=local_today + timedelta(days=area.answer_days),
+        created_at=now,
+        **vars(draft),
+    )
+    session.add(idea)
+    await session.flush()
+    session.add(IdeaStatusChange(idea_id=idea.id, status=IDEA_RECEIVED, created_at=now))
+    return idea
+
+
+async def area_ideas(session: AsyncSession, area_slug: str, *, limit: int = 50) -> list[tuple[Idea, int]]:
+    """Open ideas of an area, most supported first, with their number of supporters."""
+    supporters = func.count(IdeaSupport.id).label("supporters")
+    rows = await session.execute(
+        select(Idea, supporters)
+        .outerjoin(IdeaSupport, IdeaSupport.idea_id == Idea.id)
+        .where(Idea.area_slug == area_slug, Idea.status.in_(IDEA_OPEN_STATUSES))
+        .group_by(Idea.id)
+        .order_by(supporters.desc(), Idea.id.desc())
+        .limit(limit)
+    )
+    return [(idea, count) for idea, count in rows.all()]
+
+
+async def supported_idea_ids(session: AsyncSession, resident: Resident) -> set[int]:
+    rows = await session.execute(select(IdeaSupport.idea_id).where(IdeaSupport.resident_id == resident.id))
+    return set(rows.scalars())
+
+
+async def support_idea(session: AsyncSession, resident: Resident, idea_id: int) -> bool:
+    """Back an idea; False when the resident already does (one support each)."""
+    if idea_id in await supported_idea_ids(session, resident):
+        return False
+    session.add(IdeaSupport(idea_id=idea_id, resident_id=resident.id))
+    await session.flush()
+    return True
+
+
+async def resident_ideas(session: AsyncSession, resident: Resident) -> list[tuple[Idea, str | None]]:
+    """The resident's own ideas, newest first, each with the staff's latest note."""
+    ideas = (
+        await session.execute(select(Idea).where(Idea.author_id == resident.id).order_by(Idea.id.desc()))
+    ).scalars().all()
+    notes: dict[int, str | None] = {}
+    if ideas:
+        changes = await session.execute(
+            select(IdeaStatusChange)
+            .where(IdeaStatusChange.idea_id.in_([i.id for i in ideas]), IdeaStatusChange.note.is_not(None))
+            .order_by(IdeaStatusChange.id)
+        )
+        for change in changes.scalars():
+            notes[change.idea_id] = change.note
+    return [(idea, notes.get(idea.id)) for idea in ideas]
+
+
+# Safety ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SafetyDraft:
+    time_of_day: str
+    category: str
+    place_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    details: str | None = None
+
+
+async def report_safety(
+    session: AsyncSession,
+    resident: Resident,
+    area_slug: str,
+    draft: SafetyDraft,
+    *,
+    anonymous: bool,
+    timezone: str,
+    now: datetime | None = None,
+) -> SafetyReport:
+    """Save a safety report. An anonymous one keeps no resident and only the day it came."""
+    now = now or utcnow()
+    report = SafetyReport(
+        resident_id=None if anonymous else resident.id,
+        anonymous=anonymous,
+        area_slug=area_slug,
+        locale=resident.locale or DEFAULT_LOCALE,
+        reported_on=now.astimezone(ZoneInfo(timezone)).date(),
+        **vars(draft),
+    )
+    session.add(report)
+    await session.flush()
+    return report
+
+
+# Dugnad ---------------------------------------------------------------------------------
+
+
+class EventUnavailable(Exception):
+    """The event is cancelled, has started, or does not exist."""
+
+
+def event_title(event: DugnadEvent, locale: str | None) -> str:
+    """The staff-written title in the reader's language, else Norwegian, else any."""
+    titles = event.titles or {}
+    return titles.get(locale or "") or titles.get(DEFAULT_LOCALE) or next(iter(titles.values()), "")
+
+
+async def places_taken(session: AsyncSession, event_id: int) -> int:
+    return (
+        await session.execute(
+            select(func.count(Signup.id)).where(Signup.event_id == event_id, Signup.status.in_(SIGNUP_HOLDS_PLACE))
+        )
+    ).scalar_one()
+
+
+async def upcoming_events(
+    session: AsyncSession, area_slug: str, *, now: datetime | None = None, limit: int = 9
+) -> list[tuple[DugnadEvent, int]]:
+    """Scheduled events in an area that have not started, soonest first, with places taken."""
+    now = now or utcnow()
+    taken = (
+        select(func.count(Signup.id))
+        .where(Signup.event_id == DugnadEvent.id, Signup.status.in_(SIGNUP_HOLDS_PLACE))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(DugnadEvent, taken)
+        .where(DugnadEvent.area_slug == area_slug, DugnadEvent.status == EVENT_SCHEDULED, DugnadEvent.start_at > now)
+        .order_by(DugnadEvent.start_at)
+        .limit(limit)
+    )
+    return [(event, count) for event, count in rows.all()]
+
+
+async def sign_up(session: AsyncSession, resident: Resident, event_id: int, *, now: datetime | None = None) -> Signup:
+    """A place if one is free, else a waiting-list place; an existing sign-up is returned.
+
+    The event row is locked first (FOR UPDATE on PostgreSQL; SQLite transactions here take
+    the write lock at BEGIN), so two residents can never both take the last place.
+    """
+    now = now or utcnow()
+    event = (
+        await session.execute(select(DugnadEvent).where(DugnadEvent.id == event_id).with_for_update())
+    ).scalar_one_or_none()
+    if event is None or event.status != EVENT_SCHEDULED or event.start_at <= now:
+        raise EventUnavailable(event_id)
+    signup = (
+        await session.execute(select(Signup).where(Signup.event_id == event_id, Signup.resident_id == resident.id))
+    ).scalar_one_or_none()
+    if signup is not None and signup.status != SIGNUP_CANCELLED:
+        return signup
+    status = SIGNUP_CONFIRMED if await places_taken(session, event_id) < event.capacity else SIGNUP_WAITLISTED
+    if signup is None:
+        signup = Signup(event_id=event_id, resident_id=resident.id, created_at=now)
+        session.add(signup)
+    signup.status, signup.queued_at, signup.updated_at, signup.offer_expires_at = status, now, now, None
+    await session.flush()
+    return signup
+
+
+async def waitlist_position(session: AsyncSession, signup: Signup) -> int:
+    return (
+        await session.execute(
+            select(func.count(Signup.id)).where(
+                Signup.event_id == signup.event_id,
+                Signup.status == SIGNUP_WAITLISTED,
+                Signup.queued_at <= signup.queued_at,
+            )
+        )
+    ).scalar_one()
+
+
+async def resident_signups(
+    session: AsyncSession, resident: Resident, *, now: datetime | None = None
+) -> list[tuple[Signup, DugnadEvent]]:
+    """The resident's sign-ups for events that have not ended, soonest first."""
+    now = now or utcnow()
+    rows = await session.execute(
+        select(Signup, DugnadEvent)
+        .join(DugnadEvent, DugnadEvent.id == Signup.event_id)
+        .where(
+            Signup.resident_id == resident.id,
+            Signup.status.in_((SIGNUP_CONFIRMED, SIGNUP_WAITLISTED, SIGNUP_OFFERED)),
+            DugnadEvent.end_at > now,
+        )
+        .order_by(DugnadEvent.start_at)
+    )
+    return [(signup, event) for signup, event in rows.all()]
+
+
+async def cancel_signup(
+    session: AsyncSession, signup: Signup, *, timezone: str, now: datetime | None = None
+) -> Signup | None:
+    """Cancel a sign-up; a freed place is offered to the first on the waiting list."""
+    now = now or utcnow()
+    event = (
+        await session.execute(select(DugnadEvent).where(DugnadEvent.id == signup.event_id).with_for_update())
+    ).scalar_one()
+    held_place = signup.status in SIGNUP_HOLDS_PLACE
+    signup.status, signup.updated_at, signup.offer_expires_at = SIGNUP_CANCELLED, now, None
+    await session.flush()
+    if held_place and event.status == EVENT_SCHEDULED and event.start_at > now + OFFER_LAST_CALL:
+        return await offer_freed_place(session, event, timezone=timezone, now=now)
+    return None
+
+
+async def offer_freed_place(
+    session: AsyncSession, event: DugnadEvent, *, timezone: str, now: datetime
+) -> Signup | None:
+    """Hold the freed place for the first on the waiting list and queue the offer to them."""
+    first = (
+        await session.execute(
+            select(Signup)
+            .where(Signup.event_id == event.id, Signup.status == SIGNUP_WAITLISTED)
+            .order_by(Signup.queued_at, Signup.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if first is None:
+        return None
+    expires = min(now + OFFER_HOLD, event.start_at - OFFER_LAST_CALL)
+    first.status, first.offer_expires_at, first.updated_at = SIGNUP_OFFERED, expires, now
+    session.add(Reminder(kind="offer_expiry", due_at=expires, signup_id=first.id, event_id=event.id))
+    resident = await session.get(Resident, first.resident_id)
+    t = Text(resident.locale, timezone)
+    await enqueue(
+        session,
+        resident,
+        "waitlist_offer",
+        t._(
+            "Good news! A place is free at the dugnad “{title}” on {when}. "
+            "It is kept for you until {deadline}. To take it, write “{menu}” and choose “{mine}”.",
+            title=event_title(event, resident.locale),
+            menu=t.keyword("menu"),
+            mine=t._("My ideas and sign-ups"),
+            when=t.datetime(event.start_at),
+            deadline=t.datetime(expires),
+        ),
+        not_before=now,
+    )
+    return first
+
+
+async def accept_offer(session: AsyncSession, signup: Signup, *, now: datetime | None = None) -> bool:
+    """Take an offered place while the offer holds; False when it has lapsed."""
+    now = now or utcnow()
+    if signup.status != SIGNUP_OFFERED or (signup.offer_expires_at and signup.offer_expires_at <= now):
+        return False
+    signup.status, signup.offer_expires_at, signup.updated_at = SIGNUP_CONFIRMED, None, now
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.signup_id == signup.id, Reminder.kind == "offer_expiry", Reminder.status == REMINDER_PENDING)
+        .values(status="dropped", done_at=now)
+    )
+    return True
+
+
+# Privacy --------------------------------------------------------------------------------
+
+
+async def erase_resident(
+    session: AsyncSession, resident: Resident, *, keep_ideas: bool, timezone: str, now: datetime | None = None
+) -> None:
+    """Delete a resident and what links to them; kept ideas lose their author.
+
+    Places they held are offered on, as at any cancellation. Named safety reports are
+    deleted; anonymous ones were never linked.
+    """
+    now = now or utcnow()
+    for signup, _event in await resident_signups(session, resident, now=now):
+        await cancel_signup(session, signup, timezone=timezone, now=now)
+    if keep_ideas:
+        await session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
+    else:
+        await session.execute(delete(Idea).where(Idea.author_id == resident.id))
+    await session.execute(delete(SafetyReport).where(SafetyReport.resident_id == resident.id))
+    # The rest (state, supports, sign-ups, outbox, inbound log) cascades with the row.
+    await session.execute(delete(ConversationState).where(ConversationState.resident_id == resident.id))
+    await session.delete(resident)
+    await session.flush()
+
+
+# Inbound log ----------------------------------------------------------------------------
+
+
+async def record_inbound(
+    session: AsyncSession, channel: str, provider_message_id: str, resident: Resident | None, kind: str
+) -> InboundMessage | None:
+    """Log an inbound message before handling it; None when it was seen before."""
+    existing = (
+        await session.execute(
+            select(InboundMessage).where(
+                InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_message_id
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return None
+    message = InboundMessage(
+        channel=channel,
+        provider_message_id=provider_message_id,
+        resident_id=resident.id if resident else None,
+        kind=kind,
+    )
+    try:
+        async with session.begin_nested():  # a concurrent twin may insert it first
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message

@@ -1,0 +1,213 @@
+"""The conversation engine: (resident, inbound message) -> outbound messages.
+
+It owns what every step shares: keywords at any step (menu, back, cancel, help, stop,
+start), parsing answers by button, number or label, skip on optional steps, kind answers
+to bad input, the 24-hour idle reset, and keeping the state in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import LOCALES, Text
+from bot.models import ConversationState, Resident, utcnow
+from bot import services
+
+from .flows import FLOWS, MENU, ONBOARDING
+from .flows.menu import help_text
+from .keywords import GLOBAL_KEYWORDS, keyword_words
+from .matching import match_choice, normalize
+from .messages import CHOICE, LOCATION, PHOTO, TEXT, Choice, Inbound, Outbound
+from .steps import CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, WRITE, Answer, Ctx, EngineConfig, Invalid
+
+IDLE_RESET = timedelta(hours=24)  # the issue's rule: a day away starts again at the menu
+
+
+def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> str | None:
+    if inbound.kind != TEXT:
+        return None
+    text = inbound.text.strip()
+    if text.startswith("/"):  # Telegram commands: /start, /menu, /help, /stop
+        text = text[1:].split("@", 1)[0]
+    wanted = normalize(text)
+    if not wanted:
+        return None
+    # Before a language is chosen, a keyword in any of our languages is understood.
+    readers = [t] if resident.locale else [Text(code, timezone) for code in LOCALES]
+    for reader in readers:
+        keyword = keyword_words(reader).get(wanted)
+        if keyword in GLOBAL_KEYWORDS:
+            return keyword
+    return None
+
+
+async def handle(
+    session: AsyncSession, resident: Resident, inbound: Inbound, config: EngineConfig, *, now: datetime | None = None
+) -> list[Outbound]:
+    """Answer one inbound message and move the resident's conversation on."""
+    now = now or utcnow()
+    state = await session.get(ConversationState, resident.id)
+    is_new = state is None
+    if state is None:
+        state = ConversationState(resident_id=resident.id, flow=ONBOARDING, step="", data={}, history=[], updated_at=now)
+        session.add(state)
+    ctx = Ctx(session, resident, state, config, now, Text(resident.locale, config.timezone), dict(state.data or {}))
+
+    keyword = _keyword(inbound, resident, ctx.t, config.timezone)
+    if resident.opted_out:
+        if keyword == "start":
+            await services.set_opted_out(session, resident, False)
+            ctx.say(ctx.t._("Welcome back! You will get messages from Benken again."))
+            await _resume(ctx)
+        _save(ctx)
+        return ctx.out
+
+    if is_new or not state.step:
+        await _begin(ctx, ONBOARDING)
+    elif now - state.updated_at > IDLE_RESET and state.flow != MENU and resident.onboarded:
+        ctx.say(ctx.t._("Welcome back! It has been a while, so we start again from the menu."))
+        await _begin(ctx, MENU)
+    elif keyword:
+        await _on_keyword(ctx, keyword)
+    else:
+        await _on_answer(ctx, inbound)
+    _save(ctx)
+    return ctx.out
+
+
+def _save(ctx: Ctx) -> None:
+    if ctx.state.step == QUIET:
+        return
+    ctx.state.data = ctx.data  # a new dict, so the JSON column is written
+    ctx.state.updated_at = ctx.now
+
+
+async def _on_keyword(ctx: Ctx, keyword: str) -> None:
+    t, onboarding = ctx.t, ctx.state.flow == ONBOARDING
+    if keyword == "stop":
+        await services.set_opted_out(ctx.session, ctx.resident, True)
+        ctx.say(t._(
+            "You will get no more messages from Benken. To come back, write {start}.",
+            start=f"“{t.keyword('start')}”",
+        ))
+    elif keyword == "help":
+        ctx.say(help_text(t))
+        await _ask(ctx)
+    elif onboarding:
+        await _ask(ctx)  # language and area come first; then every keyword works
+    elif keyword in ("menu", "start"):
+        await _begin(ctx, MENU)
+    elif keyword == "cancel":
+        if ctx.state.flow != MENU:
+            ctx.say(t._("Stopped. Nothing more was saved."))
+        await _begin(ctx, MENU)
+    elif keyword == "back":
+        history = list(ctx.state.history or [])
+        if history:
+            ctx.state.step = history.pop()
+            ctx.state.history = history
+            await _ask(ctx)
+        else:
+            await _begin(ctx, MENU)
+
+
+async def _resume(ctx: Ctx) -> None:
+    await _begin(ctx, MENU if ctx.resident.onboarded else ONBOARDING)
+
+
+async def _begin(ctx: Ctx, flow_name: str) -> None:
+    flow = FLOWS[flow_name]
+    ctx.state.flow, ctx.state.step, ctx.state.history = flow.name, flow.first, []
+    ctx.data = {}
+    await _ask(ctx)
+
+
+async def _ask(ctx: Ctx) -> None:
+    """Ask the current step's question and remember the choices shown with it."""
+    step = FLOWS[ctx.state.flow].steps[ctx.state.step]
+    prompt = await step.ask(ctx)
+    choices = list(prompt.choices)
+    if step.optional:
+        # Translators: the option that leaves out an optional answer (place, photo, more words).
+        choices.append(Choice(SKIP, ctx.t._("Skip")))
+    ctx.data["_choices"] = [[c.key, c.label] for c in choices]
+    ctx.out.append(Outbound(prompt.text, tuple(choices), ask_location=step.expects == PLACE, rtl=ctx.t.rtl))
+
+
+async def _on_answer(ctx: Ctx, inbound: Inbound) -> None:
+    step = FLOWS[ctx.state.flow].steps[ctx.state.step]
+    try:
+        answer = _parse(ctx, step, inbound)
+        following = await step.answer(ctx, answer)
+    except Invalid as problem:
+        ctx.say(str(problem))
+        await _ask(ctx)
+        return
+    if following == QUIET:
+        ctx.state.step = QUIET
+    elif following == DONE:
+        await _begin(ctx, MENU)
+    elif ":" in following:  # another flow: "flow:" starts it at its first step
+        await _begin(ctx, following.split(":", 1)[0])
+    else:
+        if following != ctx.state.step:  # "next idea" stays on its step; back skips it
+            ctx.state.history = [*(ctx.state.history or []), ctx.state.step]
+        ctx.state.step = following
+        await _ask(ctx)
+
+
+def _parse(ctx: Ctx, step, inbound: Inbound) -> Answer:
+    """Turn the inbound message into the answer the step expects, or raise Invalid."""
+    t = ctx.t
+    shown = tuple(Choice(key, label) for key, label in ctx.data.get("_choices", []))
+    if inbound.kind == CHOICE:
+        if any(c.key == inbound.choice for c in shown):
+            return Answer(choice=inbound.choice)
+        raise Invalid(t._("That button is from an earlier question. Please answer this one."))
+    if inbound.kind == LOCATION and step.expects == PLACE:
+        if inbound.location is None or not inbound.location.valid:
+            raise Invalid(t._("We could not read that location. Please write the place in words."))
+        return Answer(location=inbound.location)
+    if inbound.kind == PHOTO and step.expects == EXPECTS_PHOTO and inbound.photo_ref:
+        return Answer(photo_ref=inbound.photo_ref)
+    if inbound.kind != TEXT:
+        raise Invalid(_unreadable(t, step.expects))
+
+    text = inbound.text.strip()
+    aliases = {word: key for word, key in keyword_words(t).items() if key in ("yes", "no", "skip")}
+    if step.expects == CHOOSE or (shown and step.optional):
+        picked = match_choice(text, shown, aliases, partial=step.expects == CHOOSE)
+        if picked is not None:
+            return Answer(choice=picked.key)
+        if step.expects == CHOOSE:
+            if not text:
+                raise Invalid(t._("We did not get any text. Please choose one of the options."))
+            raise Invalid(t.ngettext(
+                "Sorry, we did not understand. Please answer with the number {n}.",
+                "Sorry, we did not understand. Please answer with a number from 1 to {n}.",
+                len(shown),
+            ))
+    if step.expects == EXPECTS_PHOTO:
+        raise Invalid(t._("Please send a photo, or choose “Skip”."))
+    if not text:
+        raise Invalid(t._("We did not get any text. Please write your answer."))
+    if len(text) < step.min_length:
+        raise Invalid(t._("That is a bit short. Please tell us a little more."))
+    if len(text) > step.max_length:
+        raise Invalid(t._(
+            "Thank you! That is a bit long for us: please keep it under {limit} characters "
+            "(you wrote {length}).",
+            limit=t.number(step.max_length),
+            length=t.number(len(text)),
+        ))
+    return Answer(text=text)
+
+
+def _unreadable(t: Text, expects: str) -> str:
+    if expects == CHOOSE:
+        return t._("We can only read text here. Please choose one of the options.")
+    if expects == PLACE:
+        return t._("We can only read text or a location here. Please write the place in words.")
+    return t._("We can only read text here, not voice messages or stickers. Please write it.")

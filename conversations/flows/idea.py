@@ -1,0 +1,192 @@
+"""Share an idea (text, category, place, photo, wish to help, confirm) and browse the
+area's ideas to support one."""
+
+from __future__ import annotations
+
+from bot import services
+from bot.models import MAX_PLACE
+
+from ..labels import idea_categories, idea_statuses
+from ..messages import Choice
+from ..steps import DONE, PHOTO, PLACE, WRITE, Answer, Ctx, Flow, Prompt, Step, yes_no
+
+IDEA_MIN, IDEA_MAX = 3, 1000  # one word is not an idea; a thousand characters is a letter
+
+
+async def ask_text(ctx: Ctx) -> Prompt:
+    """Asks for the idea in the resident's own words."""
+    return Prompt(
+        ctx.t._(
+            "What is your idea for {area}? Write it in your own words, in any language.",
+            area=ctx.t.ltr(ctx.area.name),
+        )
+    )
+
+
+async def take_text(ctx: Ctx, answer: Answer) -> str:
+    """Stores the idea's text verbatim; asks for its category next."""
+    ctx.data["text"] = answer.text
+    return "category"
+
+
+async def ask_category(ctx: Ctx) -> Prompt:
+    """Offers the idea categories."""
+    labels = idea_categories(ctx.t)
+    return Prompt(ctx.t._("What is your idea about?"), [Choice(k, v) for k, v in labels.items()])
+
+
+async def take_category(ctx: Ctx, answer: Answer) -> str:
+    """Stores the category; asks for a place next."""
+    ctx.data["category"] = answer.choice
+    return "place"
+
+
+async def ask_place(ctx: Ctx) -> Prompt:
+    """Asks where, as words or a location; optional."""
+    return Prompt(ctx.t._("Where should it be? Write the place, or send a location."))
+
+
+async def take_place(ctx: Ctx, answer: Answer) -> str:
+    """Stores the place if given; a photo is asked next where the channel can send one."""
+    ctx.data["place"] = answer.text
+    ctx.data["location"] = [answer.location.latitude, answer.location.longitude] if answer.location else None
+    return "photo" if ctx.resident.channel == "telegram" else "help"
+
+
+async def ask_photo(ctx: Ctx) -> Prompt:
+    """Asks for a photo; optional."""
+    return Prompt(ctx.t._("Do you have a photo of the place? Send it here."))
+
+
+async def take_photo(ctx: Ctx, answer: Answer) -> str:
+    """Stores the photo's reference; asks whether the resident wants to help next."""
+    ctx.data["photo"] = answer.photo_ref
+    return "help"
+
+
+async def ask_help(ctx: Ctx) -> Prompt:
+    """Asks whether the resident would help make it happen: the next rung on the ladder."""
+    return Prompt(ctx.t._("Would you like to help make it happen?"), yes_no(ctx.t))
+
+
+async def take_help(ctx: Ctx, answer: Answer) -> str:
+    """Stores the wish to help; shows everything for a last look next."""
+    ctx.data["wants_to_help"] = answer.choice == "yes"
+    return "confirm"
+
+
+async def ask_confirm(ctx: Ctx) -> Prompt:
+    """Shows the idea as it will be sent and asks to send it."""
+    t, data = ctx.t, ctx.data
+    lines = [
+        t._("Your idea:"),
+        f"“{data['text']}”",
+        t._("About: {category}", category=idea_categories(t)[data["category"]]),
+    ]
+    if data.get("place") or data.get("location"):
+        lines.append(t._("Place: {place}", place=data.get("place") or t._("the location you sent")))
+    if data.get("photo"):
+        lines.append(t._("With your photo."))
+    lines.append(t._("You want to help: {answer}", answer=t._("Yes") if data["wants_to_help"] else t._("No")))
+    lines.append(t._("Shall we send it?"))
+    return Prompt(
+        "\n".join(lines),
+        [Choice("send", t._("Send it")), Choice("again", t._("Start again")), Choice("drop", t._("Do not send"))],
+    )
+
+
+async def take_confirm(ctx: Ctx, answer: Answer) -> str:
+    """Saves the idea and tells its reference and when to expect an answer."""
+    t, data = ctx.t, ctx.data
+    if answer.choice == "again":
+        ctx.data = {}
+        return "text"
+    if answer.choice == "drop":
+        ctx.say(t._("OK, we did not send it."))
+        return DONE
+    location = data.get("location") or [None, None]
+    draft = services.IdeaDraft(
+        text=data["text"],
+        category=data["category"],
+        place_text=data.get("place"),
+        latitude=location[0],
+        longitude=location[1],
+        photo_ref=data.get("photo"),
+        wants_to_help=data["wants_to_help"],
+    )
+    idea = await services.submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now)
+    ctx.say(
+        t._(
+            "Thank you! Your idea is saved as {ref}. We will answer you by {date}.",
+            ref=t.ref("I", idea.id),
+            date=t.date(idea.answer_due),
+        )
+    )
+    return DONE
+
+
+FLOW = Flow(
+    "idea",
+    "text",
+    {
+        "text": Step(ask_text, take_text, expects=WRITE, min_length=IDEA_MIN, max_length=IDEA_MAX),
+        "category": Step(ask_category, take_category),
+        "place": Step(ask_place, take_place, expects=PLACE, optional=True, max_length=MAX_PLACE),
+        "photo": Step(ask_photo, take_photo, expects=PHOTO, optional=True),
+        "help": Step(ask_help, take_help),
+        "confirm": Step(ask_confirm, take_confirm),
+    },
+)
+
+
+# Ideas from the area --------------------------------------------------------------------
+
+
+async def ask_browse(ctx: Ctx) -> Prompt:
+    """Shows one open idea of the area at a time, most supported first."""
+    t = ctx.t
+    ideas = await services.area_ideas(ctx.session, ctx.resident.area_slug)
+    if not ideas:
+        return Prompt(
+            t._("No ideas from {area} yet. Why not share the first one?", area=t.ltr(ctx.area.name)),
+            [Choice("idea:", t._("Share an idea")), Choice("menu", t._("Back to the menu"))],
+        )
+    position = ctx.data.get("position", 0) % len(ideas)
+    idea, supporters = ideas[position]
+    ctx.data["idea"] = idea.id
+    mine = idea.author_id == ctx.resident.id
+    supported = idea.id in await services.supported_idea_ids(ctx.session, ctx.resident)
+    lines = [
+        f"{t.ref('I', idea.id)} ({t._('{number} of {total}', number=t.number(position + 1), total=t.number(len(ideas)))})",
+        f"“{idea.text}”",
+        f"{idea_statuses(t)[idea.status]} · "
+        + t.ngettext("{n} supporter", "{n} supporters", supporters),
+    ]
+    if mine:
+        lines.append(t._("This is your idea."))
+    elif supported:
+        lines.append(t._("You support this idea."))
+    choices = [] if mine or supported else [Choice("support", t._("Support this idea"))]
+    if len(ideas) > 1:
+        choices.append(Choice("next", t._("Next idea")))
+    choices.append(Choice("menu", t._("Back to the menu")))
+    return Prompt("\n".join(lines), choices)
+
+
+async def take_browse(ctx: Ctx, answer: Answer) -> str:
+    """Records a support (one per resident) or moves to the next idea."""
+    if answer.choice in ("menu", "idea:"):
+        return DONE if answer.choice == "menu" else answer.choice
+    if answer.choice == "support":
+        if await services.support_idea(ctx.session, ctx.resident, ctx.data["idea"]):
+            ctx.say(
+                ctx.t._(
+                    "Thank you! You now support {ref}. We will tell you when something happens with it.",
+                    ref=ctx.t.ref("I", ctx.data["idea"]),
+                )
+            )
+    ctx.data["position"] = ctx.data.get("position", 0) + 1
+    return "idea"
+
+
+BROWSE_FLOW = Flow("browse", "idea", {"idea": Step(ask_browse, take_browse)})

@@ -1,0 +1,51 @@
+"""The main menu, in the order the design fixes, and the help text."""
+
+from __future__ import annotations
+
+from bot.i18n import Text
+
+from ..messages import Choice
+from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
+
+
+def help_text(t: Text) -> str:
+    def word(keyword: str) -> str:
+        return f"“{t.keyword(keyword)}”"
+
+    return t._(
+        "Benken is your district's bench in the phone. Share an idea, join a dugnad or tell us "
+        "where you feel unsafe. We answer every idea.\n"
+        "Write {menu} to see the menu, {back} to go one step back, {stop} to get no more messages.",
+        menu=word("menu"),
+        back=word("back"),
+        stop=word("stop"),
+    )
+
+
+async def main_menu_prompt(ctx: Ctx) -> Prompt:
+    """Offers the three ways to take part first, then what is already there."""
+    t = ctx.t
+    return Prompt(
+        t._("What would you like to do?"),
+        [
+            Choice("idea:", t._("Share an idea")),
+            Choice("dugnad:", t._("Join a dugnad")),
+            Choice("safety:", t._("Tell us where you feel unsafe")),
+            Choice("browse:", t._("Ideas from your area")),
+            Choice("mine:", t._("My ideas and sign-ups")),
+            Choice("language:", t._("Language")),
+            Choice("help", t._("Help")),
+            Choice("privacy:", t._("Privacy")),
+        ],
+    )
+
+
+async def take_main(ctx: Ctx, answer: Answer) -> str:
+    """Starts the chosen flow; help is said here and the menu shown again."""
+    if answer.choice == "help":
+        ctx.say(help_text(ctx.t))
+        return DONE
+    return answer.choice
+
+
+FLOW = Flow("menu", "main", {"main": Step(main_menu_prompt, take_main)})

@@ -1,0 +1,67 @@
+"""My things: the resident's ideas with status and answer, and their sign-ups."""
+
+from __future__ import annotations
+
+from bot import services
+from bot.models import SIGNUP_OFFERED, Signup
+
+from ..labels import idea_statuses, signup_statuses
+from ..messages import Choice
+from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
+from .dugnad import CANCEL_STEP, when
+
+PREVIEW = 80  # characters of an idea shown in a list; the whole text is in "my data"
+
+
+def preview(text: str) -> str:
+    return text if len(text) <= PREVIEW else text[: PREVIEW - 1].rstrip() + "…"
+
+
+async def ask_overview(ctx: Ctx) -> Prompt:
+    """Lists ideas (status, staff answer) and sign-ups, with a choice for each sign-up."""
+    t = ctx.t
+    ideas = await services.resident_ideas(ctx.session, ctx.resident)
+    signups = await services.resident_signups(ctx.session, ctx.resident, now=ctx.now)
+    statuses = idea_statuses(t)
+    lines: list[str] = []
+    if ideas:
+        lines.append(t._("Your ideas:"))
+        for idea, note in ideas:
+            lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{preview(idea.text)}”")
+            if note:
+                lines.append(t._("Answer: {note}", note=note))
+    if signups:
+        lines.append(t._("Your dugnads:"))
+        for signup, event in signups:
+            lines.append(
+                f"{t.ref('D', signup.id)} · {services.event_title(event, t.locale)}, {when(t, event)}: "
+                f"{signup_statuses(t)[signup.status]}"
+            )
+    if not lines:
+        lines.append(t._("You have no ideas or sign-ups yet."))
+    choices = []
+    for signup, _event in signups:
+        if signup.status == SIGNUP_OFFERED:
+            choices.append(Choice(f"accept:{signup.id}", t._("Take the place {ref}", ref=t.ref("D", signup.id))))
+        choices.append(Choice(f"cancel:{signup.id}", t._("Cancel {ref}", ref=t.ref("D", signup.id))))
+    choices.append(Choice("menu", t._("Back to the menu")))
+    return Prompt("\n".join(lines), choices)
+
+
+async def take_overview(ctx: Ctx, answer: Answer) -> str:
+    """Takes an offered place, or asks to confirm a cancellation next."""
+    if answer.choice == "menu":
+        return DONE
+    action, signup_id = answer.choice.split(":")
+    if action == "cancel":
+        ctx.data["signup"] = int(signup_id)
+        return "cancel"
+    signup = await ctx.session.get(Signup, int(signup_id))
+    if signup is not None and await services.accept_offer(ctx.session, signup, now=ctx.now):
+        ctx.say(ctx.t._("The place is yours! Your reference is {ref}. See you there!", ref=ctx.t.ref("D", signup.id)))
+    else:
+        ctx.say(ctx.t._("Sorry, the time to take this place has run out."))
+    return DONE
+
+
+FLOW = Flow("mine", "overview", {"overview": Step(ask_overview, take_overview), "cancel": CANCEL_STEP})

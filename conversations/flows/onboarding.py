@@ -1,0 +1,84 @@
+"""First contact: greeting, language, area and the privacy notice; and changing language."""
+
+from __future__ import annotations
+
+from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
+
+from ..messages import Choice
+from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
+
+OTHER_LANGUAGE = "other"
+
+
+def _language_choices() -> list[Choice]:
+    return [Choice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+def greeting(t: Text) -> str:
+    return t._(
+        "Hello! This is Benken, the bench where neighbours share ideas, "
+        "help out and tell the district what matters."
+    )
+
+
+async def ask_language(ctx: Ctx) -> Prompt:
+    """Greets and asks for a language; a language the channel suggested is one tap away."""
+    if ctx.resident.locale and not ctx.data.get("all_languages"):
+        t = ctx.t
+        return Prompt(
+            f"{greeting(t)}\n{t._('We will write to you in {language}.', language=LANGUAGE_NAMES[t.locale])}",
+            # Translators: keep writing in this language / choose another language.
+            [Choice(t.locale, t._("Continue")), Choice(OTHER_LANGUAGE, t._("Other language"))],
+        )
+    # Before anyone knows the resident's language: Norwegian and English, then each
+    # language named in itself.
+    norwegian, english = Text(DEFAULT_LOCALE, ctx.config.timezone), Text("en", ctx.config.timezone)
+    text = "\n".join(
+        (greeting(norwegian), greeting(english), f"{norwegian._('Choose your language:')} / {english._('Choose your language:')}")
+    )
+    return Prompt(text, _language_choices())
+
+
+async def take_language(ctx: Ctx, answer: Answer) -> str:
+    """Stores the language; asks for the area next."""
+    if answer.choice == OTHER_LANGUAGE:
+        ctx.data["all_languages"] = True
+        return "language"
+    ctx.set_locale(answer.choice)
+    return "area"
+
+
+async def ask_area(ctx: Ctx) -> Prompt:
+    """Asks which configured area the resident lives in (or wants to help in)."""
+    choices = [Choice(a.slug, f"{a.name} ({a.bydel})") for a in ctx.config.areas]
+    return Prompt(ctx.t._("Where do you live? Choose your area:"), choices)
+
+
+async def take_area(ctx: Ctx, answer: Answer) -> str:
+    """Stores the area and tells, once, what we keep and how to see or delete it."""
+    ctx.resident.area_slug = answer.choice
+    ctx.say(
+        ctx.t._(
+            "We only keep what you tell us here. To see or delete your data, "
+            "choose “Privacy” in the menu."
+        )
+    )
+    return DONE
+
+
+FLOW = Flow("onboarding", "language", {"language": Step(ask_language, take_language), "area": Step(ask_area, take_area)})
+
+
+async def ask_new_language(ctx: Ctx) -> Prompt:
+    """Lists every language, each in its own name."""
+    return Prompt(ctx.t._("Choose your language:"), _language_choices())
+
+
+async def take_new_language(ctx: Ctx, answer: Answer) -> str:
+    """Switches the resident's language; everything from now on comes in it."""
+    ctx.set_locale(answer.choice)
+    ctx.say(ctx.t._("OK! We will write to you in {language}.", language=LANGUAGE_NAMES[ctx.t.locale]))
+    return DONE
+
+
+LANGUAGE_FLOW = Flow("language", "choose", {"choose": Step(ask_new_language, take_new_language)})

@@ -1,0 +1,43 @@
+"""Keywords residents can type at any step, in their language and always in English."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.i18n import Text
+
+from .matching import normalize
+
+GLOBAL_KEYWORDS = ("menu", "back", "cancel", "help", "stop", "start")
+
+
+def keyword_words(t: Text) -> dict[str, str]:
+    """Normalized word -> keyword, in the reader's language; translators may give
+    alternatives separated by "|" (for example "stopp|slutt")."""
+    return _keyword_words(t.locale)
+
+
+@lru_cache(maxsize=None)
+def _keyword_words(locale: str) -> dict[str, str]:
+    t = Text(locale)
+    # Translators: keywords residents can type at any step. Lowercase; several may be
+    # given separated by "|". English always works as well.
+    localized = {
+        "menu": t.pgettext("keyword", "menu"),
+        "back": t.pgettext("keyword", "back"),
+        "cancel": t.pgettext("keyword", "cancel"),
+        "help": t.pgettext("keyword", "help"),
+        "stop": t.pgettext("keyword", "stop"),
+        "start": t.pgettext("keyword", "start"),
+        "skip": t.pgettext("keyword", "skip"),
+        "yes": t.pgettext("keyword", "yes"),
+        "no": t.pgettext("keyword", "no"),
+    }
+    words: dict[str, str] = {}
+    for keyword, alternatives in localized.items():
+        for word in alternatives.split("|"):
+            if normalize(word):
+                words.setdefault(normalize(word), keyword)
+    for keyword in localized:  # English beside every language
+        words.setdefault(keyword, keyword)
+    return words

@@ -1,0 +1,60 @@
+"""Translated names for the fixed values residents see: categories, statuses, times."""
+
+from __future__ import annotations
+
+from bot.i18n import Text
+
+
+def idea_categories(t: Text) -> dict[str, str]:
+    return {
+        "meeting_places": t._("Meeting places"),
+        "parks_outdoors": t._("Parks and outdoor areas"),
+        "lighting_paths": t._("Lighting and paths"),
+        "children_youth": t._("Children and youth"),
+        "culture_events": t._("Culture and events"),
+        "clean_tidy": t._("Clean and tidy"),
+        "other": t._("Something else"),
+    }
+
+
+def idea_statuses(t: Text) -> dict[str, str]:
+    return {
+        # Translators: status of an idea; the district has it and will look at it.
+        "received": t._("Received"),
+        "reviewing": t._("Being looked at"),
+        "planned": t._("Planned"),
+        "in_progress": t._("In progress"),
+        "done": t._("Done"),
+        # Translators: status of an idea the district has said no to.
+        "declined": t._("Not possible"),
+    }
+
+
+def safety_times(t: Text) -> dict[str, str]:
+    return {
+        "daytime": t._("In the daytime"),
+        "evening": t._("In the evening"),
+        "night": t._("At night"),
+        "always": t._("All the time"),
+    }
+
+
+def safety_categories(t: Text) -> dict[str, str]:
+    return {
+        "lighting": t._("Poor lighting"),
+        "harassment": t._("Harassment or threats"),
+        "drugs": t._("Drugs"),
+        "traffic": t._("Traffic"),
+        "groups": t._("Groups hanging around"),
+        "other": t._("Something else"),
+    }
+
+
+def signup_statuses(t: Text) -> dict[str, str]:
+    return {
+        "confirmed": t._("You have a place"),
+        "waitlisted": t._("On the waiting list"),
+        "offered": t._("A place is kept for you"),
+        "cancelled": t._("Cancelled"),
+        "attended": t._("You took part"),
+    }

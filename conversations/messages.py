@@ -1,0 +1,59 @@
+"""What flows into and out of a conversation, independent of any channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Inbound kinds. Channels map their payloads onto these; UNSUPPORTED covers stickers,
+# voice notes, videos, documents and anything else we cannot read.
+TEXT = "text"
+CHOICE = "choice"  # a tapped button, carrying the choice key
+LOCATION = "location"
+PHOTO = "photo"
+UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+    @property
+    def valid(self) -> bool:
+        return -90 <= self.latitude <= 90 and -180 <= self.longitude <= 180
+
+
+@dataclass(frozen=True)
+class Inbound:
+    kind: str
+    text: str = ""
+    choice: str | None = None
+    location: Location | None = None
+    photo_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to a resident: text and, optionally, choices (buttons or numbered lines)."""
+
+    text: str
+    choices: tuple[Choice, ...] = field(default=())
+    ask_location: bool = False  # where a place is asked: Telegram offers "share my location"
+    rtl: bool = False
+
+
+def numbered(message: Outbound) -> str:
+    """The message as plain text with numbered options, for SMS and the terminal."""
+    if not message.choices:
+        return message.text
+    lines = [message.text, ""]
+    for number, choice in enumerate(message.choices, start=1):
+        mark = f"\u2068{number}.\u2069" if message.rtl else f"{number}."
+        lines.append(f"{mark} {choice.label}")
+    return "\n".join(lines)

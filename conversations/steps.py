@@ -1,0 +1,105 @@
+"""The pieces flows are written with: a Step asks one question and takes one answer.
+
+A flow is a dict of named steps and a first step. `ask` builds the question; `answer`
+stores what was given and returns the name of the next step (or DONE for the main menu).
+The engine (engine.py) parses the inbound message into an Answer according to `expects`,
+so a step only ever sees a valid choice, a text within limits, a place or a photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.areas import Area, Areas
+from bot.i18n import Text
+from bot.models import ConversationState, Resident
+
+from .messages import Choice, Location, Outbound
+
+# What a step expects.
+CHOOSE = "choose"  # one of the offered choices
+WRITE = "write"  # text in the resident's own words
+PLACE = "place"  # text, or a location where the channel can send one
+PHOTO = "photo"  # a photo (or skip)
+
+DONE = "__done__"  # the flow is over: show the main menu
+QUIET = "__quiet__"  # the flow is over and nothing more is said (opted out, erased)
+SKIP = "skip"  # the key of the "Skip" choice added to optional steps
+
+
+class Invalid(Exception):
+    """An answer the step cannot use; the message is said and the question asked again."""
+
+
+@dataclass
+class Prompt:
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    choice: str | None = None
+    text: str | None = None
+    location: Location | None = None
+    photo_ref: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.choice == SKIP
+
+
+@dataclass(frozen=True)
+class Step:
+    ask: Callable[["Ctx"], Awaitable[Prompt]]
+    answer: Callable[["Ctx", Answer], Awaitable[str]]
+    expects: str = CHOOSE
+    optional: bool = False
+    min_length: int = 1
+    max_length: int = 1000
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    first: str
+    steps: dict[str, Step]
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    areas: Areas
+    timezone: str = "Europe/Oslo"
+
+
+@dataclass
+class Ctx:
+    """One inbound message being handled: who, where in the conversation, and the replies."""
+
+    session: AsyncSession
+    resident: Resident
+    state: ConversationState
+    config: EngineConfig
+    now: datetime
+    t: Text
+    data: dict[str, Any]
+    out: list[Outbound] = field(default_factory=list)
+
+    def say(self, text: str, choices: tuple[Choice, ...] = ()) -> None:
+        self.out.append(Outbound(text, choices, rtl=self.t.rtl))
+
+    @property
+    def area(self) -> Area | None:
+        return self.config.areas.get(self.resident.area_slug)
+
+    def set_locale(self, locale: str) -> None:
+        self.resident.locale = locale
+        self.t = Text(locale, self.config.timezone)
+
+
+def yes_no(t: Text) -> list[Choice]:
+    return [Choice("yes", t._("Yes")), Choice("no", t._("No"))]
