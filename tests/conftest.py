@@ -1,0 +1,123 @@
+"""Test setup: every test gets a fresh, migrated database of the backend under test.
+
+BENKEN_TEST_DATABASE=sqlite (default) or postgresql (with TEST_POSTGRES_URL). A template
+is migrated once per run; each test gets a copy (a file copy on SQLite, CREATE DATABASE …
+TEMPLATE on PostgreSQL), so tests are isolated and run the real migrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import socket
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot import db
+from bot.app import App, open_app
+from bot.settings import Settings
+
+BACKEND = os.environ.get("BENKEN_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+_numbers = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    """Any connection outside loopback fails loudly: tests talk to test doubles only."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            raise RuntimeError(f"test tried to reach {address!r}: only loopback is allowed")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def pytest_report_header(config):
+    target = POSTGRES_URL if BACKEND == "postgresql" else "SQLite (a fresh file per test)"
+    return f"benken test database: {BACKEND}: {target}"
+
+
+async def _pg_admin(sql: str) -> None:
+    url = make_url(POSTGRES_URL)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _pg_url(database: str) -> str:
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+async def _migrate(url: str) -> None:
+    engine = db.create_engine(url)
+    try:
+        await db.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> str:
+    """A migrated template database: a file path (SQLite) or a database name (PostgreSQL)."""
+    if BACKEND == "postgresql":
+        name = f"benken_tpl_{os.getpid()}"
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name}"))
+        asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
+        asyncio.run(_migrate(_pg_url(name)))
+        yield name
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+
+
+@pytest.fixture
+async def database_url(template, tmp_path) -> str:
+    """The URL of a fresh copy of the migrated template, dropped after the test."""
+    if BACKEND == "postgresql":
+        name = f"benken_t_{os.getpid()}_{next(_numbers)}"
+        await _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+        yield _pg_url(name)
+        await _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    else:
+        path = tmp_path / "benken.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+async def app(settings) -> App:
+    async with open_app(settings, migrate=False) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def session(app):
+    async with app.sessions() as opened:
+        yield opened
+
+
+def in_days(days: float, hour: int = 10) -> datetime:
+    """A UTC moment `days` from now at a whole hour, for event times."""
+    moment = datetime.now(timezone.utc) + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)

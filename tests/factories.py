@@ -1,0 +1,87 @@
+"""Factories for the records tests need, and a resident who talks through the real inbox."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime, timedelta
+
+from bot.app import App
+from bot.inbox import receive
+from bot.models import DugnadEvent, Resident
+from conversations.messages import CHOICE, LOCATION, PHOTO, TEXT, UNSUPPORTED, Inbound, Location, Outbound, numbered
+
+from .conftest import in_days
+
+_ids = itertools.count(1000)
+
+
+async def make_resident(session, *, channel="telegram", locale="en", area="furuset", opted_out=False) -> Resident:
+    number = next(_ids)
+    resident = Resident(
+        channel=channel,
+        telegram_id=number if channel == "telegram" else None,
+        phone=f"+479{number:07d}" if channel == "sms" else None,
+        locale=locale,
+        area_slug=area,
+        opted_out=opted_out,
+    )
+    session.add(resident)
+    await session.flush()
+    return resident
+
+
+async def make_event(
+    session, *, area="furuset", capacity=10, start: datetime | None = None, hours=3, title="Vårrydding", title_en=None
+) -> DugnadEvent:
+    start = start or in_days(3)
+    titles = {"nb": title} | ({"en": title_en} if title_en else {})
+    event = DugnadEvent(
+        area_slug=area, titles=titles, place="Ved biblioteket", start_at=start, end_at=start + timedelta(hours=hours), capacity=capacity
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+class Chat:
+    """One resident talking to the bot through bot.inbox, as a channel would."""
+
+    def __init__(self, app: App, *, channel="telegram", locale: str | None = None):
+        self.app, self.channel, self.locale = app, channel, locale
+        number = next(_ids)
+        self.address = {"telegram_id": number} if channel == "telegram" else {"phone": f"+479{number:07d}"}
+        self.last: list[Outbound] = []
+
+    async def inbound(self, inbound: Inbound) -> list[Outbound]:
+        self.last = await receive(self.app, self.channel, str(uuid.uuid4()), inbound, locale=self.locale, **self.address) or []
+        return self.last
+
+    async def say(self, text: str) -> list[Outbound]:
+        return await self.inbound(Inbound(TEXT, text=text))
+
+    async def tap(self, key: str) -> list[Outbound]:
+        return await self.inbound(Inbound(CHOICE, choice=key))
+
+    async def location(self, latitude: float, longitude: float) -> list[Outbound]:
+        return await self.inbound(Inbound(LOCATION, location=Location(latitude, longitude)))
+
+    async def photo(self, ref: str = "photo-file-id") -> list[Outbound]:
+        return await self.inbound(Inbound(PHOTO, photo_ref=ref))
+
+    async def sticker(self) -> list[Outbound]:
+        return await self.inbound(Inbound(UNSUPPORTED))
+
+    async def script(self, *lines: str) -> list[Outbound]:
+        for line in lines:
+            await self.say(line)
+        return self.last
+
+    @property
+    def text(self) -> str:
+        """Everything the last answer said, as a phone without buttons would show it."""
+        return "\n\n".join(numbered(m) for m in self.last)
+
+    @property
+    def choices(self) -> list[str]:
+        return [c.label for c in self.last[-1].choices] if self.last else []

@@ -1,0 +1,120 @@
+"""Settings, areas, database set-up and migrations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from bot import db
+from bot.areas import AreasError, load_areas
+from bot.models import Base
+from bot.settings import Settings, SettingsError, load_settings
+
+from .conftest import BACKEND
+
+
+def test_settings_defaults_and_environment(tmp_path):
+    settings = load_settings({}, env_file=None)
+    assert settings.database_url == "sqlite+aiosqlite:///benken.db"
+    assert settings.timezone == "Europe/Oslo"
+    assert settings.telegram_file_base_url == "https://api.telegram.org/file/bot"
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELEGRAM_BOT_TOKEN=from-file\nBENKEN_TIMEZONE=UTC\n")
+    settings = load_settings({"BENKEN_TIMEZONE": "Europe/Oslo", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}, env_file)
+    assert settings.telegram_bot_token == "from-file"
+    assert settings.timezone == "Europe/Oslo"  # the environment wins over .env
+    assert settings.telegram_file_base_url == "http://127.0.0.1:9/file/bot"
+
+
+def test_secrets_never_printed():
+    settings = Settings(telegram_bot_token="123:SECRET", twilio_auth_token="TWSECRET", smtp_url="smtp://u:PW@h")
+    shown = repr(settings) + str(settings)
+    for secret in ("SECRET", "TWSECRET", "PW"):
+        assert secret not in shown
+    assert "telegram_bot_token='***'" in shown
+
+
+def test_unknown_timezone_is_a_clear_error():
+    with pytest.raises(SettingsError, match="BENKEN_TIMEZONE"):
+        load_settings({"BENKEN_TIMEZONE": "Mars/Olympus"}, env_file=None)
+
+
+def test_packaged_areas_cover_the_six_bydeler():
+    areas = load_areas()
+    assert {a.bydel for a in areas} == {"Alna", "Bjerke", "Grorud", "Stovner", "Søndre Nordstrand", "Gamle Oslo"}
+    assert areas.require("romsas").name == "Romsås"
+    assert all(a.answer_days == 14 for a in areas)
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("[[area]\nslug=", "not valid TOML"),
+        ("title = 'no areas'", "no [[area]] entries"),
+        ("[[area]]\nslug='x'\nname='X'", "'bydel' must be"),
+        ("[[area]]\nslug='Bad Slug'\nname='X'\nbydel='Y'", "lowercase"),
+        ("[[area]]\nslug='a'\nname='A'\nbydel='B'\n[[area]]\nslug='a'\nname='C'\nbydel='D'", "slug used twice"),
+        ("[[area]]\nslug='a'\nname='A'\nbydel='B'\nanswer_days=0", "answer_days"),
+    ],
+)
+def test_malformed_areas_file(tmp_path, content, problem):
+    path = tmp_path / "areas.toml"
+    path.write_text(content)
+    with pytest.raises(AreasError, match=re.escape(problem)):
+        load_areas(path)
+
+
+def test_areas_file_replaces_the_packaged_one(tmp_path):
+    path = tmp_path / "areas.toml"
+    path.write_text("[[area]]\nslug='holmlia'\nname='Holmlia'\nbydel='Søndre Nordstrand'\nanswer_days=7\n")
+    areas = load_areas(path)
+    assert [(a.slug, a.answer_days) for a in areas] == [("holmlia", 7)]
+
+
+async def test_models_and_migrations_agree(app):
+    async with app.engine.connect() as conn:
+        diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+    assert diff == []
+
+
+async def test_upgrade_is_idempotent(app):
+    await db.upgrade(app.engine)
+    await db.upgrade(app.engine)
+    async with app.engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+    assert version == "0001"
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite pragmas")
+async def test_sqlite_is_set_up_for_concurrent_durable_use(app):
+    async with app.engine.connect() as conn:
+        pragmas = {
+            name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        }
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": db.SQLITE_BUSY_TIMEOUT_MS, "synchronous": 1}
+
+
+def test_unsupported_database_urls():
+    for url in ("mysql+aiomysql://x/y", "sqlite:///sync.db", "postgresql://sync/db", "not a url"):
+        with pytest.raises(db.DatabaseError):
+            db.create_engine(url)
+
+
+async def test_times_come_back_in_utc(session):
+    from .factories import make_event
+    from .conftest import in_days
+
+    start = in_days(2)
+    event = await make_event(session, start=start)
+    await session.commit()
+    session.expunge_all()
+    from bot.models import DugnadEvent
+
+    again = await session.get(DugnadEvent, event.id)
+    assert again.start_at == start and again.start_at.utcoffset().total_seconds() == 0
