@@ -89,8 +89,8 @@ async def _on_keyword(ctx: Ctx, keyword: str) -> None:
     if keyword == "stop":
         await services.set_opted_out(ctx.session, ctx.resident, True)
         ctx.say(t._(
-            "You will get no more messages from Benken. To come back, write {start}.",
-            start=f"“{t.keyword('start')}”",
+            "You will get no more messages from Benken. To come back, write “{start}”.",
+            start=t.keyword("start"),
         ))
     elif keyword == "help":
         ctx.say(help_text(t))

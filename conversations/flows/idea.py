@@ -156,8 +156,10 @@ async def ask_browse(ctx: Ctx) -> Prompt:
     ctx.data["idea"] = idea.id
     mine = idea.author_id == ctx.resident.id
     supported = idea.id in await services.supported_idea_ids(ctx.session, ctx.resident)
+    # Translators: which idea of how many is shown, e.g. "2 of 5".
+    counter = t._("{number} of {total}", number=t.number(position + 1), total=t.number(len(ideas)))
     lines = [
-        f"{t.ref('I', idea.id)} ({t._('{number} of {total}', number=t.number(position + 1), total=t.number(len(ideas)))})",
+        f"{t.ref('I', idea.id)} ({counter})",
         f"“{idea.text}”",
         f"{idea_statuses(t)[idea.status]} · "
         + t.ngettext("{n} supporter", "{n} supporters", supporters),

@@ -9,16 +9,13 @@ from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
 
 
 def help_text(t: Text) -> str:
-    def word(keyword: str) -> str:
-        return f"“{t.keyword(keyword)}”"
-
     return t._(
         "Benken is your district's bench in the phone. Share an idea, join a dugnad or tell us "
         "where you feel unsafe. We answer every idea.\n"
-        "Write {menu} to see the menu, {back} to go one step back, {stop} to get no more messages.",
-        menu=word("menu"),
-        back=word("back"),
-        stop=word("stop"),
+        "Write “{menu}” to see the menu, “{back}” to go one step back, “{stop}” to get no more messages.",
+        menu=t.keyword("menu"),
+        back=t.keyword("back"),
+        stop=t.keyword("stop"),
     )
 
 

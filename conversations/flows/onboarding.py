@@ -25,8 +25,9 @@ async def ask_language(ctx: Ctx) -> Prompt:
     """Greets and asks for a language; a language the channel suggested is one tap away."""
     if ctx.resident.locale and not ctx.data.get("all_languages"):
         t = ctx.t
+        language = t._("We will write to you in {language}.", language=LANGUAGE_NAMES[t.locale])
         return Prompt(
-            f"{greeting(t)}\n{t._('We will write to you in {language}.', language=LANGUAGE_NAMES[t.locale])}",
+            f"{greeting(t)}\n{language}",
             # Translators: keep writing in this language / choose another language.
             [Choice(t.locale, t._("Continue")), Choice(OTHER_LANGUAGE, t._("Other language"))],
         )

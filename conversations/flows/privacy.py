@@ -41,7 +41,7 @@ async def my_data(ctx: Ctx) -> str:
     address = t.ltr(resident.phone) if resident.channel == "sms" else t.ltr(f"Telegram {resident.telegram_id}")
     lines = [
         t._("This is what Benken keeps about you:"),
-        t._("Your address: {address}", address=address),
+        t._("How we reach you: {address}", address=address),
         t._("Language: {language}", language=LANGUAGE_NAMES[t.locale]),
         t._("Area: {area}", area=t.ltr(ctx.area.name) if ctx.area else "-"),
         t._("First message: {date}", date=t.date(resident.first_seen.astimezone(t.zone).date())),
