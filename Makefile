@@ -14,9 +14,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# `benken chat` migrates the database and loads the demo dugnads when it is empty.
 run: $(BIN)/.installed
-	$(BIN)/benken db upgrade >/dev/null
-	$(BIN)/benken chat
+	@$(BIN)/benken chat
 
 # The whole suite on SQLite, then again on PostgreSQL when it answers (or when
 # BENKEN_REQUIRE_POSTGRES=1, which makes an unreachable server a failure).

@@ -1,0 +1,54 @@
+"""Capacity holds when residents take the last places at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot import services
+from bot.models import Signup
+
+from .factories import make_event, make_resident
+
+
+async def test_last_places_are_never_given_twice(app, session):
+    event = await make_event(session, capacity=3)
+    residents = [await make_resident(session) for _ in range(10)]
+    await session.commit()
+
+    async def take_place(resident_id: int) -> str:
+        # One session per resident, as one inbound message each would have.
+        async with app.sessions() as own, own.begin():
+            resident = await own.get(type(residents[0]), resident_id)
+            signup = await services.sign_up(own, resident, event.id)
+            await asyncio.sleep(0.01)  # keep the transaction open while the others arrive
+            return signup.status
+
+    statuses = await asyncio.gather(*(take_place(r.id) for r in residents))
+    assert sorted(statuses).count("confirmed") == 3
+    assert sorted(statuses).count("waitlisted") == 7
+
+    async with app.sessions() as check:
+        stored = (await check.execute(select(Signup.status))).scalars().all()
+    assert sorted(stored) == ["confirmed"] * 3 + ["waitlisted"] * 7
+
+
+async def test_signing_up_twice_keeps_one_place(app, session):
+    event = await make_event(session, capacity=2)
+    resident = await make_resident(session)
+    first = await services.sign_up(session, resident, event.id)
+    second = await services.sign_up(session, resident, event.id)
+    assert first.id == second.id and await services.places_taken(session, event.id) == 1
+
+
+async def test_cancelled_event_cannot_be_joined(app, session):
+    event = await make_event(session)
+    event.status = "cancelled"
+    resident = await make_resident(session)
+    try:
+        await services.sign_up(session, resident, event.id)
+    except services.EventUnavailable:
+        pass
+    else:
+        raise AssertionError("signed up for a cancelled event")
