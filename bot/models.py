@@ -367,7 +367,8 @@ class OutboxMessage(Base):
     """A proactive message to one resident, rendered in their language, waiting to be sent.
 
     Statuses: pending > sending > sent; sending > pending (retry after `not_before`)
-    or > failed; pending > cancelled (resident opted out or was erased).
+    or > failed (also when a send may have gone out but was not confirmed: never sent
+    twice); pending > cancelled (resident opted out or was erased).
     """
 
     __tablename__ = "outbox"
@@ -382,7 +383,9 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default=OUTBOX_PENDING)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # What the provider reported afterwards (Twilio: delivered, undelivered, failed, …).
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()

@@ -34,6 +34,9 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     areas_file: Path | None = None
     smtp_url: str | None = None
+    # Twilio queues above a long code's 1 message a second; a messaging service with
+    # several numbers or a short code can go faster.
+    twilio_messages_per_second: float = 1.0
 
     # Which fields must never be printed or logged.
     SECRETS = frozenset(
@@ -78,6 +81,7 @@ _ENVIRONMENT = {
     "BENKEN_TIMEZONE": "timezone",
     "BENKEN_AREAS_FILE": "areas_file",
     "SMTP_URL": "smtp_url",
+    "TWILIO_MESSAGES_PER_SECOND": "twilio_messages_per_second",
 }
 
 
@@ -92,10 +96,24 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     for variable, field_name in _ENVIRONMENT.items():
         raw = values.get(variable, "").strip()
         if raw:
-            kwargs[field_name] = Path(raw) if field_name == "areas_file" else raw
+            kwargs[field_name] = _convert(variable, field_name, raw)
     settings = Settings(**kwargs)
     _check_timezone(settings.timezone)
     return settings
+
+
+def _convert(variable: str, field_name: str, raw: str) -> object:
+    if field_name == "areas_file":
+        return Path(raw)
+    if field_name == "twilio_messages_per_second":
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0
+        if not 0 < value <= 1000:
+            raise SettingsError(f"{variable}: expected a number of messages a second, got {raw!r}")
+        return value
+    return raw
 
 
 def _check_timezone(name: str) -> None:

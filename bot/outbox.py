@@ -1,0 +1,148 @@
+"""The outbox sender: claims due messages atomically and hands them to each resident's
+channel, within the channel's own rate limit.
+
+At most once: a row is marked `sending` (and committed) before the provider is called,
+so a crash or a timeout can leave a message unconfirmed, never sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+
+from . import services
+from .app import App
+from .models import (
+    OUTBOX_CANCELLED,
+    OUTBOX_FAILED,
+    OUTBOX_PENDING,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+    OutboxMessage,
+    Resident,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # with the backoff below: about 20 minutes of trying
+BACKOFF_FIRST = timedelta(seconds=5)
+BACKOFF_MAX = timedelta(minutes=10)
+CLAIM_BATCH = 50
+
+# What a channel says about one send.
+SENT = "sent"
+RETRY = "retry"  # rate limited or the provider failed: safe to send again later
+OPTED_OUT = "opted_out"  # the resident blocked us or unsubscribed at the provider
+FAILED = "failed"  # will not go, for a reason in `error`
+UNKNOWN = "unknown"  # may have gone out (a timeout after the request left): not repeated
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str
+    provider_message_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None  # seconds, when the provider said
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, resident: Resident, message: OutboxMessage) -> SendResult: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+async def claim_due(app: App, channels: list[str], *, now: datetime, limit: int = CLAIM_BATCH) -> list[int]:
+    """Mark up to `limit` due pending messages for these channels as sending; their ids.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so several workers take disjoint
+    batches; on SQLite the IMMEDIATE transaction serialises the claim.
+    """
+    async with app.sessions() as session, session.begin():
+        rows = await session.execute(
+            select(OutboxMessage.id)
+            .join(Resident, Resident.id == OutboxMessage.resident_id)
+            .where(
+                OutboxMessage.status == OUTBOX_PENDING,
+                OutboxMessage.not_before <= now,
+                Resident.channel.in_(channels),
+            )
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(of=OutboxMessage, skip_locked=True)
+        )
+        ids = list(rows.scalars())
+        if ids:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OUTBOX_PENDING)
+                # not_before now records the claim, for recover_interrupted.
+                .values(status=OUTBOX_SENDING, attempts=OutboxMessage.attempts + 1, not_before=now)
+            )
+    return ids
+
+
+async def drain_once(app: App, senders: dict[str, Sender], *, now: datetime | None = None) -> int:
+    """Send what is due now; returns how many messages were handed to a provider."""
+    now = now or utcnow()
+    ids = await claim_due(app, list(senders), now=now)
+    for message_id in ids:
+        async with app.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            resident = await session.get(Resident, message.resident_id)
+        if resident.opted_out:
+            result = SendResult(OPTED_OUT)
+        else:
+            try:
+                result = await senders[resident.channel].send(resident, message)
+            except Exception as problem:  # a sender bug must not stop the queue
+                log.exception("outbox %s: sender failed", message_id)
+                result = SendResult(UNKNOWN, error=f"sender error: {type(problem).__name__}")
+        await record(app, message_id, result, now=utcnow())
+    return len(ids)
+
+
+async def record(app: App, message_id: int, result: SendResult, *, now: datetime) -> None:
+    """Store what the channel said about one message."""
+    async with app.sessions() as session, session.begin():
+        message = await session.get(OutboxMessage, message_id)
+        message.provider_message_id = result.provider_message_id or message.provider_message_id
+        message.last_error = (result.error or "")[:300] or None
+        if result.outcome == SENT:
+            message.status, message.sent_at = OUTBOX_SENT, now
+        elif result.outcome == RETRY and message.attempts < MAX_ATTEMPTS:
+            wait = timedelta(seconds=result.retry_after) if result.retry_after else backoff(message.attempts)
+            message.status, message.not_before = OUTBOX_PENDING, now + wait
+        elif result.outcome == OPTED_OUT:
+            resident = await session.get(Resident, message.resident_id)
+            await services.set_opted_out(session, resident, True)
+            message.status = OUTBOX_CANCELLED
+        else:
+            message.status = OUTBOX_FAILED
+            if result.outcome == UNKNOWN:
+                message.last_error = ("not confirmed, not repeated: " + (result.error or ""))[:300]
+
+
+STALE_CLAIM = timedelta(minutes=5)  # far longer than one send takes, rate limits included
+
+
+async def recover_interrupted(app: App, *, now: datetime | None = None) -> int:
+    """After a crash, messages left `sending` may or may not have gone: mark them failed
+    rather than send them twice. Claims younger than STALE_CLAIM may belong to another
+    worker still at work and are left alone. Returns how many."""
+    now = now or utcnow()
+    async with app.sessions() as session, session.begin():
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OUTBOX_SENDING, OutboxMessage.not_before < now - STALE_CLAIM)
+            .values(status=OUTBOX_FAILED, last_error="interrupted while sending: not confirmed, not repeated")
+        )
+    return result.rowcount
