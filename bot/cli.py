@@ -9,11 +9,11 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from . import db, demo, export
+from . import db, demo, export, services
 from .app import open_app
 from .areas import AreasError, load_areas
 from .i18n import LANGUAGE_NAMES
-from .models import DugnadEvent, Staff, StaffArea
+from .models import IDEA_STATUSES, DugnadEvent, Idea, Staff, StaffArea
 from .settings import SettingsError, load_settings
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="database maintenance")
     database.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="migrate to the newest schema")
 
+    serve = commands.add_parser("serve", help="the HTTP server (SMS webhooks, health, metrics) and the outbox sender")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+
     commands.add_parser("areas", help="list the configured areas")
 
     staff = commands.add_parser("staff", help="staff members")
@@ -52,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--end", required=True, help='local time, "YYYY-MM-DD HH:MM"')
     create.add_argument("--place", required=True)
     create.add_argument("--capacity", type=int, required=True)
+
+    idea = commands.add_parser("idea", help="staff answers to ideas")
+    status = idea.add_subparsers(dest="idea_command", required=True).add_parser(
+        "status", help="set an idea's status and tell the resident and supporters"
+    )
+    status.add_argument("id", help="12 or I-12")
+    status.add_argument("status", choices=IDEA_STATUSES)
+    status.add_argument("--note", help="the staff's own words, sent as written")
 
     exporter = commands.add_parser("export", help="write records to stdout")
     exporter.add_argument("kind", choices=export.KINDS)
@@ -89,6 +101,12 @@ async def _run(args: argparse.Namespace, settings) -> int:
             await _staff_add(app, args)
         elif args.command == "event":
             await _event_create(app, args)
+        elif args.command == "serve":
+            from .serve import serve
+
+            await serve(app, args.host, args.port)
+        elif args.command == "idea":
+            await _idea_status(app, args)
         elif args.command == "export":
             if args.area:
                 app.areas.require(args.area)
@@ -112,12 +130,29 @@ async def _chat(app, args) -> None:
     first = True
     for line in sys.stdin:
         inbound = console.parse_line(line)
-        replies = await receive(app, channel, f"console-{uuid.uuid4()}", inbound, locale=args.lang, **address)
-        if replies:
-            print(("" if first else "\n") + console.render(replies), flush=True)
+        received = await receive(app, channel, f"console-{uuid.uuid4()}", inbound, locale=args.lang, **address)
+        if received.messages:
+            print(("" if first else "\n") + console.render(received.messages), flush=True)
             first = False
         if inbound.kind == TEXT and not line.endswith("\n"):
             break
+
+
+async def _idea_status(app, args) -> None:
+    raw = args.id.strip().upper().removeprefix("I-")
+    if not raw.isdigit():
+        raise UsageError(f"idea id: expected 12 or I-12, got {args.id!r}")
+    async with app.sessions() as session, session.begin():
+        idea = await session.get(Idea, int(raw))
+        if idea is None:
+            raise UsageError(f"no idea I-{raw}")
+        try:
+            told = await services.set_idea_status(
+                session, idea, args.status, note=args.note, timezone=app.settings.timezone
+            )
+        except services.TransitionRefused as refused:
+            raise UsageError(str(refused)) from None
+    print(f"I-{idea.id}: {args.status}; {told} resident(s) will be told")
 
 
 async def _staff_add(app, args) -> None:

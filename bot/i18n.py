@@ -113,6 +113,10 @@ class Text:
         day = format_skeleton("MMMMEEEEd", local, tzinfo=self.zone, locale=self._babel)
         return f"{self.ltr(day)} {self.time(moment)}"
 
+    def short_date(self, moment: datetime) -> str:
+        """Day and short month in local time ("29. nov."), where space is dear."""
+        return self.ltr(format_skeleton("MMMd", moment.astimezone(self.zone), tzinfo=self.zone, locale=self._babel))
+
     def date(self, day: date) -> str:
         return self.ltr(format_date(day, "d MMMM y", locale=self._babel))
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from conversations import engine
 from conversations.messages import Inbound, Outbound
 
 from . import services
 from .app import App
+
+@dataclass(frozen=True)
+class Received:
+    messages: list[Outbound]  # the answer, when the message was new
+    duplicate: bool = False
+    stored_reply: list | None = None  # for a duplicate: what was kept of the first answer
 
 
 async def receive(
@@ -18,12 +27,23 @@ async def receive(
     telegram_id: int | None = None,
     phone: str | None = None,
     locale: str | None = None,
-) -> list[Outbound] | None:
-    """Handle one inbound message in one transaction; None when it was handled before."""
+    keep_reply: Callable[[list[Outbound]], list] | None = None,
+) -> Received:
+    """Handle one inbound message in one transaction, once per provider message id.
+
+    `keep_reply` turns the answer into what the log keeps, for channels that must give a
+    re-delivered message the same answer (Twilio's TwiML)."""
     async with app.sessions() as session, session.begin():
         resident, _new = await services.find_or_create_resident(
             session, channel, telegram_id=telegram_id, phone=phone, locale=locale
         )
-        if await services.record_inbound(session, channel, provider_message_id, resident, inbound.kind) is None:
-            return None
-        return await engine.handle(session, resident, inbound, app.conversation)
+        logged = await services.record_inbound(session, channel, provider_message_id, resident, inbound.kind)
+        if logged is None:
+            first = await services.inbound_reply(session, channel, provider_message_id)
+            return Received([], duplicate=True, stored_reply=first)
+        messages = await engine.handle(session, resident, inbound, app.conversation)
+        if session.info.pop(services.UNLINK_INBOUND, False):
+            logged.resident_id = None
+        elif keep_reply is not None:
+            logged.reply = keep_reply(messages)
+        return Received(messages)

@@ -13,15 +13,23 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.labels import idea_statuses
+
 from .areas import Area
 from .i18n import DEFAULT_LOCALE, Text
 from .models import (
     EVENT_SCHEDULED,
+    IDEA_DECLINED,
+    IDEA_DONE,
+    IDEA_IN_PROGRESS,
     IDEA_OPEN_STATUSES,
+    IDEA_PLANNED,
     IDEA_RECEIVED,
+    IDEA_REVIEWING,
     OUTBOX_CANCELLED,
     OUTBOX_PENDING,
     OUTBOX_PRIORITY_BULK,
+    OUTBOX_PRIORITY_REPLY,
     REMINDER_PENDING,
     SIGNUP_CANCELLED,
     SIGNUP_CONFIRMED,
@@ -46,6 +54,12 @@ from .models import (
 # start after which an offer is pointless (the issue's default; shorter close to the day).
 OFFER_HOLD = timedelta(hours=12)
 OFFER_LAST_CALL = timedelta(hours=1)
+
+
+# Set in a session's `info` by a service whose result must not be tied to the sender of
+# the message being handled (an anonymous safety report): the inbound log row then keeps
+# no resident and no reply.
+UNLINK_INBOUND = "benken.unlink_inbound"
 
 
 # Residents ------------------------------------------------------------------------------
@@ -210,6 +224,9 @@ async def report_safety(
 ) -> SafetyReport:
     """Save a safety report. An anonymous one keeps no resident and only the day it came."""
     now = now or utcnow()
+    if anonymous:
+        # The message that sent it must not point back to the resident either.
+        session.info[UNLINK_INBOUND] = True
     report = SafetyReport(
         resident_id=None if anonymous else resident.id,
         anonymous=anonymous,
@@ -359,13 +376,13 @@ async def offer_freed_place(
         resident,
         "waitlist_offer",
         t._(
-            "Good news! A place is free at the dugnad “{title}” on {when}. "
-            "It is kept for you until {deadline}. To take it, write “{menu}” and choose “{mine}”.",
+            "Good news! A place is free at “{title}”, {when}. "
+            "It is yours if you take it by {deadline}: write “{menu}”, then “{mine}”.",
             title=event_title(event, resident.locale),
             menu=t.keyword("menu"),
             mine=t._("My ideas and sign-ups"),
             when=t.datetime(event.start_at),
-            deadline=t.datetime(expires),
+            deadline=f"{t.short_date(expires)} {t.time(expires)}",
         ),
         not_before=now,
     )
@@ -439,3 +456,101 @@ async def record_inbound(
     except IntegrityError:
         return None
     return message
+
+
+async def inbound_reply(session: AsyncSession, channel: str, provider_message_id: str) -> list | None:
+    """What was kept of the answer to an earlier delivery of this message."""
+    return (
+        await session.execute(
+            select(InboundMessage.reply).where(
+                InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_message_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+# Staff answers ----------------------------------------------------------------------------
+
+# Where an idea may go from each status (see Idea's docstring); a status may be repeated
+# with a new note, so staff can add news without moving the idea on.
+IDEA_TRANSITIONS = {
+    IDEA_RECEIVED: {IDEA_RECEIVED, IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
+    IDEA_REVIEWING: {IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
+    IDEA_PLANNED: {IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
+    IDEA_IN_PROGRESS: {IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
+    IDEA_DONE: {IDEA_DONE},
+    IDEA_DECLINED: {IDEA_DECLINED, IDEA_REVIEWING},
+}
+
+
+class TransitionRefused(ValueError):
+    """The idea cannot move to that status from where it is."""
+
+
+async def set_idea_status(
+    session: AsyncSession,
+    idea: Idea,
+    status: str,
+    *,
+    note: str | None,
+    timezone: str,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record a staff answer and queue it to the author and every supporter, each in
+    their own language; returns how many residents will be told."""
+    if status not in IDEA_TRANSITIONS.get(idea.status, set()):
+        raise TransitionRefused(f"I-{idea.id} cannot go from {idea.status} to {status}")
+    now = now or utcnow()
+    note = (note or "").strip() or None
+    idea.status = status
+    session.add(IdeaStatusChange(idea_id=idea.id, status=status, note=note, staff_id=staff_id, created_at=now))
+    supporters = (
+        await session.execute(
+            select(Resident).join(IdeaSupport, IdeaSupport.resident_id == Resident.id).where(IdeaSupport.idea_id == idea.id)
+        )
+    ).scalars().all()
+    author = await session.get(Resident, idea.author_id) if idea.author_id else None
+    told = 0
+    for resident in ([author] if author else []) + [s for s in supporters if s.id != idea.author_id]:
+        t = Text(resident.locale, timezone)
+        if resident is author:
+            text = t._("News about your idea {ref}: {status}.", ref=t.ref("I", idea.id), status=idea_statuses(t)[status])
+        else:
+            text = t._(
+                "News about an idea you support, {ref}: {status}.", ref=t.ref("I", idea.id), status=idea_statuses(t)[status]
+            )
+        if note:
+            # Staff's own words go as written, marked as theirs.
+            text += "\n" + t._("The district writes: {note}", note=note)
+        if await enqueue(session, resident, "idea_status", text, priority=OUTBOX_PRIORITY_REPLY):
+            told += 1
+    return told
+
+
+async def is_opted_out(session: AsyncSession, *, phone: str) -> bool:
+    return bool(
+        (await session.execute(select(Resident.opted_out).where(Resident.phone == phone))).scalar_one_or_none()
+    )
+
+
+# The delivery states providers report (Twilio's names).
+DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "read")
+
+
+async def record_delivery(
+    session: AsyncSession, provider_message_id: str, status: str, error_code: str | None, *, opted_out: bool = False
+) -> bool:
+    """Store a provider's delivery report on the outbox row; False for an unknown sid.
+    `opted_out`: the provider says the resident unsubscribed there."""
+    message = (
+        await session.execute(select(OutboxMessage).where(OutboxMessage.provider_message_id == provider_message_id))
+    ).scalar_one_or_none()
+    if message is None or status not in DELIVERY_STATES:
+        return False
+    message.delivery_status = status
+    if error_code:
+        message.last_error = f"delivery error {error_code}"[:300]
+    if opted_out:
+        await set_opted_out(session, await session.get(Resident, message.resident_id), True)
+    return True

@@ -19,13 +19,15 @@ from .flows import FLOWS, MENU, ONBOARDING
 from .flows.menu import help_text
 from .keywords import GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
-from .messages import CHOICE, LOCATION, PHOTO, TEXT, Choice, Inbound, Outbound
+from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Choice, Inbound, Outbound
 from .steps import CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, WRITE, Answer, Ctx, EngineConfig, Invalid
 
 IDLE_RESET = timedelta(hours=24)  # the rule: a day away starts again at the menu
 
 
 def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> str | None:
+    if inbound.kind == COMMAND:
+        return inbound.text if inbound.text in GLOBAL_KEYWORDS else None
     if inbound.kind != TEXT:
         return None
     text = inbound.text.strip()

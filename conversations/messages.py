@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 # voice notes, videos, documents and anything else we cannot read.
 TEXT = "text"
 CHOICE = "choice"  # a tapped button, carrying the choice key
+COMMAND = "command"  # a channel-level keyword (/start on Telegram, STOP by SMS): text is the keyword
 LOCATION = "location"
 PHOTO = "photo"
 UNSUPPORTED = "unsupported"

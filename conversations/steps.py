@@ -29,6 +29,13 @@ PHOTO = "photo"  # a photo (or skip)
 DONE = "__done__"  # the flow is over: show the main menu
 QUIET = "__quiet__"  # the flow is over and nothing more is said (opted out, erased)
 SKIP = "skip"  # the key of the "Skip" choice added to optional steps
+SMS_PREVIEW = 30  # characters of resident text quoted back by SMS (budget: 3 segments a prompt)
+TEXT_PREVIEW = 1000  # elsewhere: the longest idea we take, whole
+LIST_PREVIEW = 80  # in a list of several; the whole text is under "see my data"
+
+
+def preview(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Invalid(Exception):
@@ -91,6 +98,15 @@ class Ctx:
 
     def say(self, text: str, choices: tuple[Choice, ...] = ()) -> None:
         self.out.append(Outbound(text, choices, rtl=self.t.rtl))
+
+    def quote(self, text: str, *, in_list: bool = False) -> str:
+        """Resident-written text as shown back: whole where a message is free (its start
+        in a list), only its start by SMS, where 67 characters of Arabic cost a segment."""
+        if self.resident.channel == "sms":
+            limit = SMS_PREVIEW
+        else:
+            limit = LIST_PREVIEW if in_list else TEXT_PREVIEW
+        return f"“{preview(text, limit)}”"
 
     @property
     def area(self) -> Area | None:

@@ -80,7 +80,7 @@ async def ask_confirm(ctx: Ctx) -> Prompt:
     t, data = ctx.t, ctx.data
     lines = [
         t._("Your idea:"),
-        f"“{data['text']}”",
+        ctx.quote(data["text"]),
         t._("About: {category}", category=idea_categories(t)[data["category"]]),
     ]
     if data.get("place") or data.get("location"):
@@ -160,7 +160,7 @@ async def ask_browse(ctx: Ctx) -> Prompt:
     counter = t._("{number} of {total}", number=t.number(position + 1), total=t.number(len(ideas)))
     lines = [
         f"{t.ref('I', idea.id)} ({counter})",
-        f"“{idea.text}”",
+        ctx.quote(idea.text),
         f"{idea_statuses(t)[idea.status]} · "
         + t.ngettext("{n} supporter", "{n} supporters", supporters),
     ]

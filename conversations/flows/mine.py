@@ -10,31 +10,29 @@ from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
 from .dugnad import CANCEL_STEP, when
 
-PREVIEW = 80  # characters of an idea shown in a list; the whole text is in "my data"
-
-
-def preview(text: str) -> str:
-    return text if len(text) <= PREVIEW else text[: PREVIEW - 1].rstrip() + "…"
-
-
 async def ask_overview(ctx: Ctx) -> Prompt:
     """Lists ideas (status, staff answer) and sign-ups, with a choice for each sign-up."""
     t = ctx.t
     ideas = await services.resident_ideas(ctx.session, ctx.resident)
     signups = await services.resident_signups(ctx.session, ctx.resident, now=ctx.now)
     statuses = idea_statuses(t)
+    sms = ctx.resident.channel == "sms"
     lines: list[str] = []
     if ideas:
         lines.append(t._("Your ideas:"))
         for idea, note in ideas:
-            lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{preview(idea.text)}”")
+            line = f"{t.ref('I', idea.id)} · {statuses[idea.status]}"
+            # By SMS the reference and status are enough to find one's idea: every
+            # character of a list costs, and the whole text is under "see my data".
+            lines.append(line if sms else f"{line}: {ctx.quote(idea.text, in_list=True)}")
             if note:
                 lines.append(t._("Answer: {note}", note=note))
     if signups:
         lines.append(t._("Your dugnads:"))
         for signup, event in signups:
+            day = t.short_date(event.start_at) if sms else when(t, event)
             lines.append(
-                f"{t.ref('D', signup.id)} · {services.event_title(event, t.locale)}, {when(t, event)}: "
+                f"{t.ref('D', signup.id)} · {services.event_title(event, t.locale)}, {day}: "
                 f"{signup_statuses(t)[signup.status]}"
             )
     if not lines:

@@ -31,13 +31,14 @@ async def ask_language(ctx: Ctx) -> Prompt:
             # Translators: keep writing in this language / choose another language.
             [Choice(t.locale, t._("Continue")), Choice(OTHER_LANGUAGE, t._("Other language"))],
         )
-    # Before anyone knows the resident's language: Norwegian and English, then each
-    # language named in itself.
+    # Before anyone knows the resident's language: a greeting in Norwegian and English,
+    # once, as its own message (an SMS with every script in it costs three times as
+    # much), then each language named in itself.
     norwegian, english = Text(DEFAULT_LOCALE, ctx.config.timezone), Text("en", ctx.config.timezone)
-    text = "\n".join(
-        (greeting(norwegian), greeting(english), f"{norwegian._('Choose your language:')} / {english._('Choose your language:')}")
-    )
-    return Prompt(text, _language_choices())
+    if not ctx.data.get("greeted"):
+        ctx.data["greeted"] = True
+        ctx.say(f"{greeting(norwegian)}\n{greeting(english)}")
+    return Prompt(f"{norwegian._('Choose your language:')} / {english._('Choose your language:')}", _language_choices())
 
 
 async def take_language(ctx: Ctx, answer: Answer) -> str:
