@@ -54,7 +54,8 @@ class Chat:
         self.last: list[Outbound] = []
 
     async def inbound(self, inbound: Inbound) -> list[Outbound]:
-        self.last = await receive(self.app, self.channel, str(uuid.uuid4()), inbound, locale=self.locale, **self.address) or []
+        received = await receive(self.app, self.channel, str(uuid.uuid4()), inbound, locale=self.locale, **self.address)
+        self.last = received.messages
         return self.last
 
     async def say(self, text: str) -> list[Outbound]:

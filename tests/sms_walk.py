@@ -1,0 +1,78 @@
+"""Every message an SMS resident can get, in one language: a walk through every flow by
+numbers, collecting what the bot says. Used by the segment-budget test, and run as
+`python -m tests.sms_walk` it prints the README's cost table."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+
+from sqlalchemy import select
+
+from bot.app import App, open_app
+from bot.channels.sms import gsm_safe, render, segments
+from bot.i18n import LANGUAGE_NAMES, Text
+from bot.models import OutboxMessage
+from bot.settings import Settings
+from conversations.messages import COMMAND, UNSUPPORTED, Inbound
+
+from .factories import Chat, make_event
+
+LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3  # a real-length idea
+
+
+async def walk(app: App, locale: str) -> list[str]:
+    """The SMS texts of one resident in `locale` going through every step, in order."""
+    async with app.sessions() as session, session.begin():
+        await make_event(session, capacity=1, title="Vårrydding i parken ved Furuset senter")
+    texts: list[str] = []
+    first, second = Chat(app, channel="sms"), Chat(app, channel="sms", locale=locale)
+
+    async def run(chat: Chat, *steps) -> None:
+        for step in steps:
+            replies = await (chat.inbound(step) if isinstance(step, Inbound) else chat.say(step))
+            texts.extend(render(reply) for reply in replies)
+
+    language_number = str(list(LANGUAGE_NAMES).index(locale) + 1)
+    await run(first, "hei", "99", language_number, "1")  # greeting, menu, a wrong number, area
+    await run(first, "1", LONG_IDEA, "1", "Ved skolen", "1", "1")  # idea with place, help yes, send
+    await run(first, "1", "", "x" * 1200, "Lys", "7", "1", "2", "3")  # errors, skip, not sent
+    await run(first, "2", "1", "1")  # dugnad: list, event, signed up
+    await run(second, "/start", "1", "1", "2", "1", "1")  # preselected language; waiting list
+    await run(first, "5", "1", "1")  # my things, cancel D-1, yes: the place is offered on
+    await run(second, "5", "1")  # take the offered place
+    await run(first, "3", "1", "3", "2", "Under brua", "3", "2", "1", "1")  # emergency; report
+    await run(first, "3", "2", "Under brua", "3", "2", "Det er mørkt", "2")  # anonymous report
+    await run(first, "4", "1", "2", "3")  # browse, support, next, menu
+    await run(second, "4", "1", "2")
+    await run(first, "6", language_number, "7", "8", "1", "8", "2", "3")  # language, help, privacy
+    await run(first, Inbound(UNSUPPORTED), Inbound(COMMAND, text="stop"), Inbound(COMMAND, text="start"))
+    await run(second, "8", "2", "1")  # delete everything
+    async with app.sessions() as session:
+        outbox = (await session.execute(select(OutboxMessage.text))).scalars()
+        texts.extend(gsm_safe(text) for text in outbox)  # as the SMS sender sends them
+    return [t for t in texts if t]
+
+
+async def table(locales: list[str]) -> list[tuple[str, int, float, int, str]]:
+    rows = []
+    for locale in locales:
+        with tempfile.TemporaryDirectory() as folder:
+            async with open_app(Settings(database_url=f"sqlite+aiosqlite:///{folder}/walk.db")) as app:
+                texts = await walk(app, locale)
+        counts = [segments(t) for t in texts]
+        worst = max(texts, key=segments)
+        rows.append((locale, len(texts), statistics.median(counts), max(counts), worst))
+    return rows
+
+
+if __name__ == "__main__":
+    verbose = "-v" in sys.argv
+    rows = asyncio.run(table([a for a in sys.argv[1:] if a != "-v"] or list(LANGUAGE_NAMES)))
+    print("| language | messages | median segments | max segments |\n|---|---|---|---|")
+    for locale, measured, median, most, _worst in rows:
+        print(f"| {LANGUAGE_NAMES[locale]} ({locale}) | {measured} | {median:g} | {most} |")
+    for locale, _n, _median, most, worst in rows if verbose else ():
+        print(f"\n{locale}, the longest ({most} segments):\n{worst}", file=sys.stderr)

@@ -1,0 +1,72 @@
+"""`benken serve` as deployed: a real process, real HTTP, a staff answer from the CLI
+delivered by the server's own scheduler to a fake Twilio REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from .fake_twilio import FakeTwilio
+
+TOKEN, SID, PUBLIC = "test-token", "AC" + "0" * 32, "https://benken.example.org"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_serve_answers_sms_and_delivers_staff_answers(database_url):
+    async with FakeTwilio(SID, TOKEN) as fake:
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "TWILIO_ACCOUNT_SID": SID,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_FROM_NUMBER": "+4759440000",
+            "TWILIO_API_BASE_URL": fake.base_url,
+            "PUBLIC_BASE_URL": PUBLIC,
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                for _ in range(100):
+                    try:
+                        if (await client.get("/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                validator = RequestValidator(TOKEN)
+                for number, body in enumerate(["hei", "2", "1", "1", "More benches please", "1", "skip", "yes", "1"]):
+                    form = {"MessageSid": f"SM{number:032d}", "From": "+4790012345", "Body": body}
+                    headers = {"X-Twilio-Signature": validator.compute_signature(PUBLIC + "/sms/twilio", form)}
+                    reply = await client.post("/sms/twilio", data=form, headers=headers)
+                    assert reply.status_code == 200
+                assert "I-1" in reply.text
+
+            answer = subprocess.run(
+                [sys.executable, "-m", "bot.cli", "idea", "status", "I-1", "reviewing", "--note", "We look at it on Monday."],
+                env=env, capture_output=True, text=True, timeout=60,
+            )
+            assert answer.returncode == 0, answer.stderr
+            deadline = time.monotonic() + 20
+            while not fake.messages and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            assert [m["to"] for m in fake.messages] == ["+4790012345"]
+            assert "I-1" in fake.messages[0]["body"] and "We look at it on Monday." in fake.messages[0]["body"]
+        finally:
+            server.terminate()
+            output = server.communicate(timeout=20)[0]
+    assert "90012345" not in output  # no phone numbers in the server's log
