@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="database maintenance")
     database.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="migrate to the newest schema")
 
+    commands.add_parser("run", help="the Telegram bot by long polling, with the outbox sender")
+
     serve = commands.add_parser("serve", help="the HTTP server (SMS webhooks, health, metrics) and the outbox sender")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        if args.command == "run" and not settings.telegram_bot_token:
+            raise UsageError("TELEGRAM_BOT_TOKEN is not set")
         if args.command == "areas":
             for area in load_areas(settings.areas_file):
                 print(f"{area.slug}\t{area.name}\t{area.bydel}")
@@ -101,6 +105,10 @@ async def _run(args: argparse.Namespace, settings) -> int:
             await _staff_add(app, args)
         elif args.command == "event":
             await _event_create(app, args)
+        elif args.command == "run":
+            from .run import run
+
+            await run(app)
         elif args.command == "serve":
             from .serve import serve
 

@@ -1,24 +1,28 @@
-"""`benken serve`: the web app, and the scheduler that drains the outbox, in one process."""
+"""`benken serve`: the web app (SMS and Telegram webhooks, health, metrics) and the
+scheduler that drains the outbox, in one process."""
 
 from __future__ import annotations
 
 import logging
+from contextlib import AsyncExitStack
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Update
 
 from . import outbox
 from .app import App
 from .channels.sms import TwilioSender
+from .channels.telegram import TelegramChannel, TelegramSender, build_application
 from .metrics import Metrics
-from .web import create_web
+from .web import TELEGRAM_WEBHOOK_PATH, create_web
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
 
 
 def senders_for(app: App) -> dict[str, outbox.Sender]:
-    """The outbound channels this deployment has credentials for."""
+    """The SMS sender, when this deployment has Twilio credentials."""
     settings, senders = app.settings, {}
     if settings.twilio_account_sid and settings.twilio_auth_token and (
         settings.twilio_from_number or settings.twilio_messaging_service_sid
@@ -30,20 +34,41 @@ def senders_for(app: App) -> dict[str, outbox.Sender]:
 async def serve(app: App, host: str, port: int) -> None:
     metrics = Metrics()
     senders = senders_for(app)
-    if not senders:
-        log.warning("no outbound channel configured: answers from staff stay queued")
-    # Before the first drain: messages a crash left half-sent are settled, never resent.
-    await outbox.recover_interrupted(app)
-    scheduler = AsyncIOScheduler()
-    scheduler.add_job(
-        outbox.drain_once, "interval", seconds=DRAIN_EVERY_SECONDS, args=[app, senders],
-        max_instances=1, coalesce=True, id="outbox",
+    async with AsyncExitStack() as stack:
+        telegram = None
+        if app.settings.telegram_bot_token:
+            application = build_application(app)
+            await stack.enter_async_context(application)  # getMe now, shutdown at the end
+            telegram = application.bot_data["channel"]
+            senders["telegram"] = TelegramSender(application.bot)
+            await _register_webhook(app, telegram)
+        if not senders:
+            log.warning("no outbound channel configured: proactive messages stay queued")
+        # Before the first drain: messages a crash left half-sent are settled, never resent.
+        await outbox.recover_interrupted(app)
+        scheduler = AsyncIOScheduler()
+        scheduler.add_job(
+            outbox.drain_once, "interval", seconds=DRAIN_EVERY_SECONDS, args=[app, senders],
+            max_instances=1, coalesce=True, id="outbox",
+        )
+        server = uvicorn.Server(uvicorn.Config(create_web(app, metrics, telegram), host=host, port=port, log_level="info"))
+        scheduler.start()
+        try:
+            await server.serve()
+        finally:
+            scheduler.shutdown(wait=False)
+            for sender in senders.values():
+                await sender.close()
+
+
+async def _register_webhook(app: App, telegram: TelegramChannel) -> None:
+    """Point Telegram at our webhook when we know our public address and have a secret."""
+    settings = app.settings
+    if not (settings.public_base_url and settings.telegram_webhook_secret):
+        log.warning("PUBLIC_BASE_URL or TELEGRAM_WEBHOOK_SECRET missing: Telegram webhook not registered")
+        return
+    await telegram.bot.set_webhook(
+        settings.public_base_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH,
+        secret_token=settings.telegram_webhook_secret,
+        allowed_updates=Update.ALL_TYPES,
     )
-    server = uvicorn.Server(uvicorn.Config(create_web(app, metrics), host=host, port=port, log_level="info"))
-    scheduler.start()
-    try:
-        await server.serve()
-    finally:
-        scheduler.shutdown(wait=False)
-        for sender in senders.values():
-            await sender.close()

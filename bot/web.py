@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -9,20 +10,23 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from telegram import Update
 from twilio.request_validator import RequestValidator
 
 from . import db, services
 from .app import App
 from .channels import sms
+from .channels.telegram import TelegramChannel
 from .inbox import receive
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
+TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 MAX_FORM_BYTES = 64 * 1024  # a Twilio webhook is a few kilobytes; anything bigger is not one
 
 
-def create_web(app: App, metrics: Metrics) -> Starlette:
+def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = None) -> Starlette:
     validator = RequestValidator(app.settings.twilio_auth_token) if app.settings.twilio_auth_token else None
 
     async def signed_form(request: Request, route: str) -> dict[str, str] | None:
@@ -79,6 +83,23 @@ def create_web(app: App, metrics: Metrics) -> Starlette:
             )
         return Response(status_code=204)
 
+    async def telegram_webhook(request: Request) -> Response:
+        secret = app.settings.telegram_webhook_secret
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if telegram is None or not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            metrics.rejected.labels("telegram", "secret").inc()
+            return Response("forbidden", status_code=403)
+        try:
+            update = Update.de_json(await request.json(), telegram.bot)
+        except (ValueError, TypeError, KeyError):
+            metrics.rejected.labels("telegram", "malformed").inc()
+            return Response("bad update", status_code=400)
+        if await telegram.handle(update):
+            metrics.inbound.labels("telegram").inc()
+        else:
+            metrics.duplicates.labels("telegram").inc()
+        return Response(status_code=200)
+
     async def healthz(_request: Request) -> Response:
         if await db.ping(app.engine):
             return JSONResponse({"status": "ok", "database": "ok"})
@@ -91,6 +112,7 @@ def create_web(app: App, metrics: Metrics) -> Starlette:
         routes=[
             Route(sms.INBOUND_PATH, sms_inbound, methods=["POST"]),
             Route(sms.STATUS_PATH, sms_status, methods=["POST"]),
+            Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
         ]

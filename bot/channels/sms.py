@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import time
 
 import phonenumbers
 from twilio.base.exceptions import TwilioRestException
@@ -18,6 +17,7 @@ from conversations.messages import COMMAND, PHOTO, TEXT, Inbound, Outbound, numb
 
 from ..models import OutboxMessage, Resident
 from ..outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, SendResult
+from ..pace import Pace
 from ..settings import Settings
 
 INBOUND_PATH = "/sms/twilio"
@@ -164,22 +164,6 @@ class TwilioSender:
     async def close(self) -> None:
         if self._http.session is not None:
             await self._http.session.close()
-
-
-class Pace:
-    """Spaces calls at least 1/rate seconds apart, across concurrent callers."""
-
-    def __init__(self, per_second: float):
-        self._interval = 1.0 / per_second
-        self._lock = asyncio.Lock()
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-            self._next = max(now, self._next) + self._interval
 
 
 # Said to a sender we cannot keep as a resident (not a valid phone number). In Norwegian

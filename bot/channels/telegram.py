@@ -1,0 +1,321 @@
+"""The Telegram channel: a python-telegram-bot Application for polling, the same handler
+for webhooks, rendering with buttons, and Telegram's errors mapped to outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from conversations.messages import (
+    CHOICE,
+    LOCATION,
+    PHOTO,
+    TEXT,
+    UNSUPPORTED,
+    Inbound,
+    Location,
+    Outbound,
+)
+
+from .. import services
+from ..app import App
+from ..i18n import LANGUAGE_NAMES
+from ..inbox import receive
+from ..models import OutboxMessage, Resident
+from ..outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, SendResult
+from ..pace import Pace
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # Telegram's limit for one message, in characters after entity parsing
+CHAT_MESSAGES_PER_SECOND = 1.0  # Telegram's advice for one private chat
+SEND_ATTEMPTS = 4  # for 5xx and timeouts, with backoff 1 s, 2 s, 4 s
+CALLBACK_SEPARATOR = "|"  # callback_data is "<prompt>|<choice key>", at most 64 bytes
+# Telegram's client language codes that mean one of ours.
+CLIENT_LANGUAGES = {"no": "nb", "nn": "nb", "nb": "nb", "prs": "fa"} | {code: code for code in LANGUAGE_NAMES}
+
+
+# Inbound ------------------------------------------------------------------------------------
+
+
+def parse_update(update: Update) -> tuple[int, Inbound, str | None] | None:
+    """(Telegram user id, inbound message, the client's language if we speak it), or None
+    for what residents do not send us (group chats, edits, channel posts, …)."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        prompt, _, key = (query.data or "").partition(CALLBACK_SEPARATOR)
+        inbound = Inbound(CHOICE, choice=key, prompt=int(prompt) if prompt.isdigit() else None)
+        return query.from_user.id, inbound, None
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
+        return None
+    language = CLIENT_LANGUAGES.get((message.from_user.language_code or "").split("-")[0].lower())
+    if message.location is not None:
+        inbound = Inbound(LOCATION, location=Location(message.location.latitude, message.location.longitude))
+    elif message.photo:
+        inbound = Inbound(PHOTO, photo_ref=message.photo[-1].file_id, text=message.caption or "")  # the largest
+    elif message.text is not None:
+        inbound = Inbound(TEXT, text=message.text)
+    else:  # stickers, voice notes, videos, documents, contacts, polls …
+        inbound = Inbound(UNSUPPORTED)
+    return message.from_user.id, inbound, language
+
+
+# Outbound -----------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a line break or space where possible."""
+    pieces = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return pieces + [text] if text else pieces
+
+
+def merge(messages: list[Outbound]) -> list[Outbound]:
+    """Texts without choices go in front of the next message, so a reply is one message
+    where it fits (each message to one chat costs a second)."""
+    merged: list[Outbound] = []
+    waiting: list[str] = []
+    for message in messages:
+        text = "\n\n".join([*waiting, message.text])
+        if not message.choices and not message.ask_location and message is not messages[-1]:
+            waiting.append(message.text)
+            continue
+        if len(text) > MAX_TEXT:
+            merged.extend(Outbound(w, rtl=message.rtl) for w in waiting)
+            text = message.text
+        waiting = []
+        merged.append(Outbound(text, message.choices, message.ask_location, message.rtl, message.prompt))
+    return merged
+
+
+def keyboard(message: Outbound) -> Any:
+    """Inline buttons for choices; a "share my location" keyboard where a place is asked."""
+    if message.ask_location:
+        rows = [[KeyboardButton("📍", request_location=True)]]
+        rows += [[KeyboardButton(choice.label)] for choice in message.choices]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if message.choices:
+        prefix = f"{message.prompt}{CALLBACK_SEPARATOR}" if message.prompt is not None else ""
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(choice.label, callback_data=f"{prefix}{choice.key}")] for choice in message.choices]
+        )
+    return None
+
+
+def escaped_pieces(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """The text HTML-escaped (every character shows as written) in pieces that fit, even
+    counting escapes: a text full of "<" grows fourfold."""
+    pieces = []
+    for piece in split_text(text, limit) or [""]:
+        escaped = html.escape(piece, quote=False)
+        pieces.extend([escaped] if len(escaped) <= MAX_TEXT else escaped_pieces(piece, limit // 2))
+    return pieces
+
+
+def render(message: Outbound) -> list[tuple[str, Any]]:
+    """(HTML text, reply markup) pairs for one message: all text escaped, split to fit,
+    the keyboard on the last piece."""
+    pieces = escaped_pieces(message.text)
+    markup = keyboard(message)
+    return [(piece, markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
+
+
+# Rate limits ----------------------------------------------------------------------------------
+
+
+class ChatRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (30 a second overall, 20 a minute per group, RetryAfter
+    honoured), plus what it leaves out: one message a second to each private chat."""
+
+    PACED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "editMessageText"})
+
+    def __init__(self, per_chat: float = CHAT_MESSAGES_PER_SECOND, **kwargs: Any):
+        super().__init__(max_retries=3, **kwargs)
+        self._per_chat = per_chat
+        self._chats: dict[int, Pace] = {}
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        chat_id = data.get("chat_id")
+        if endpoint in self.PACED and isinstance(chat_id, int) and chat_id > 0:
+            if len(self._chats) > 10_000:  # forget chats that have been quiet
+                self._chats = {k: v for k, v in self._chats.items() if not v.idle}
+            await self._chats.setdefault(chat_id, Pace(self._per_chat)).wait()
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+async def with_retries(call, *args: Any, **kwargs: Any) -> Any:
+    """A Bot API call retried on 5xx and timeouts, with backoff (429s are the limiter's)."""
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            return await call(*args, **kwargs)
+        except (Forbidden, RetryAfter):
+            raise
+        except BadRequest:  # our mistake: sending again will not help
+            raise
+        except NetworkError:  # 5xx, timeouts, connection errors
+            if attempt == SEND_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(2**attempt)
+
+
+def seconds(value: Any) -> float:
+    """RetryAfter.retry_after is an int or a timedelta, depending on PTB's settings."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+async def send(bot: Bot, chat_id: int, message: Outbound, *, clear_keyboard: bool = False) -> list[int]:
+    """Send one message (in pieces if long); the ids of the Telegram messages."""
+    ids = []
+    for text, markup in render(message):
+        if markup is None and clear_keyboard:
+            markup, clear_keyboard = ReplyKeyboardRemove(), False
+        sent = await with_retries(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        ids.append(sent.message_id)
+    return ids
+
+
+# The channel -----------------------------------------------------------------------------------
+
+
+class TelegramChannel:
+    """Turns Telegram updates into conversation turns and sends the answers back."""
+
+    def __init__(self, app: App, bot: Bot):
+        self.app, self.bot = app, bot
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def handle(self, update: Update) -> bool:
+        """Handle one update (polling or webhook); False when it was seen before or ignored."""
+        parsed = parse_update(update)
+        if parsed is None:
+            return False
+        user_id, inbound, language = parsed
+        lock = self._locks.setdefault(user_id, asyncio.Lock())
+        async with lock:  # one chat's updates in the order they came
+            received = await receive(
+                self.app, "telegram", str(update.update_id), inbound, telegram_id=user_id, locale=language
+            )
+            if received.duplicate:
+                return False
+            query = update.callback_query
+            if query is not None:
+                await self._acknowledge(query, inbound)
+            await self._answer(user_id, received.messages)
+        if not lock.locked() and len(self._locks) > 10_000:
+            self._locks.pop(user_id, None)
+        return True
+
+    async def _acknowledge(self, query, inbound: Inbound) -> None:
+        """Stop the button's spinner; show what was chosen and drop the old keyboard."""
+        try:
+            await query.answer()
+        except TelegramError:
+            log.info("callback query could not be answered (too old)")
+        message = query.message
+        if message is None or not getattr(message, "reply_markup", None):
+            return
+        label = next(
+            (b.text for row in message.reply_markup.inline_keyboard for b in row
+             if (b.callback_data or "").endswith(f"{CALLBACK_SEPARATOR}{inbound.choice}")
+             or b.callback_data == inbound.choice),
+            None,
+        )
+        text = html.escape(message.text or "", quote=False)
+        if label:
+            text = f"{text}\n\n➜ {html.escape(label, quote=False)}"
+        try:
+            await with_retries(
+                self.bot.edit_message_text, text[:MAX_TEXT], chat_id=message.chat.id,
+                message_id=message.message_id, parse_mode=ParseMode.HTML, reply_markup=None,
+            )
+        except Forbidden:
+            raise
+        except TelegramError:
+            log.info("could not edit the tapped message")
+
+    async def _answer(self, chat_id: int, messages: list[Outbound]) -> None:
+        try:
+            for message in merge(messages):
+                await send(self.bot, chat_id, message, clear_keyboard=not message.ask_location)
+        except Forbidden:
+            await self._blocked(chat_id)
+
+    async def _blocked(self, telegram_id: int) -> None:
+        """The resident blocked the bot: nothing more is sent to them."""
+        async with self.app.sessions() as session, session.begin():
+            resident, _new = await services.find_or_create_resident(session, "telegram", telegram_id=telegram_id)
+            await services.set_opted_out(session, resident, True)
+
+
+class TelegramSender:
+    """Sends outbox messages to Telegram residents, through the rate-limited bot."""
+
+    channel = "telegram"
+
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    async def send(self, resident: Resident, message: OutboxMessage) -> SendResult:
+        outbound = Outbound(message.text)
+        try:
+            ids = await send(self.bot, resident.telegram_id, outbound)
+        except Forbidden as problem:
+            return SendResult(OPTED_OUT, error=str(problem)[:200])
+        except RetryAfter as problem:
+            return SendResult(RETRY, error="429", retry_after=seconds(problem.retry_after))
+        except BadRequest as problem:
+            return SendResult(FAILED, error=str(problem)[:200])
+        except TimedOut:  # after retries: it may have arrived, so it is not sent again
+            return SendResult(UNKNOWN, error="timeout")
+        except NetworkError as problem:
+            return SendResult(RETRY, error=str(problem)[:200])
+        return SendResult(SENT, provider_message_id=str(ids[-1]))
+
+    async def close(self) -> None:
+        """The bot is closed with its Application."""
+
+
+def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PER_SECOND) -> Application:
+    """The PTB Application: our base URLs, our rate limiter, updates to TelegramChannel.
+
+    Without PTB's Updater: it confirms fetched updates to Telegram before they are
+    handled, so a crash could lose one. `benken run` polls itself (bot/run.py), and
+    `benken serve` takes webhooks."""
+    settings = app.settings
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .rate_limiter(ChatRateLimiter(per_chat_per_second))
+        .updater(None)
+    )
+    application = builder.build()
+    channel = TelegramChannel(app, application.bot)
+    application.bot_data["channel"] = channel
+
+    async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await channel.handle(update)
+
+    application.add_handler(TypeHandler(Update, on_update))
+    return application
