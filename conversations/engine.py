@@ -122,7 +122,7 @@ async def _resume(ctx: Ctx) -> None:
 async def _begin(ctx: Ctx, flow_name: str) -> None:
     flow = FLOWS[flow_name]
     ctx.state.flow, ctx.state.step, ctx.state.history = flow.name, flow.first, []
-    ctx.data = {}
+    ctx.forget()
     await _ask(ctx)
 
 
@@ -135,7 +135,10 @@ async def _ask(ctx: Ctx) -> None:
         # Translators: the option that leaves out an optional answer (place, photo, more words).
         choices.append(Choice(SKIP, ctx.t._("Skip")))
     ctx.data["_choices"] = [[c.key, c.label] for c in choices]
-    ctx.out.append(Outbound(prompt.text, tuple(choices), ask_location=step.expects == PLACE, rtl=ctx.t.rtl))
+    ctx.data["_asked"] = number = ctx.data.get("_asked", 0) + 1
+    ctx.out.append(
+        Outbound(prompt.text, tuple(choices), ask_location=step.expects == PLACE, rtl=ctx.t.rtl, prompt=number)
+    )
 
 
 async def _on_answer(ctx: Ctx, inbound: Inbound) -> None:
@@ -165,7 +168,8 @@ def _parse(ctx: Ctx, step, inbound: Inbound) -> Answer:
     t = ctx.t
     shown = tuple(Choice(key, label) for key, label in ctx.data.get("_choices", []))
     if inbound.kind == CHOICE:
-        if any(c.key == inbound.choice for c in shown):
+        current = inbound.prompt is None or inbound.prompt == ctx.data.get("_asked")
+        if current and any(c.key == inbound.choice for c in shown):
             return Answer(choice=inbound.choice)
         raise Invalid(t._("That button is from an earlier question. Please answer this one."))
     if inbound.kind == LOCATION and step.expects == PLACE:

@@ -31,6 +31,7 @@ class Inbound:
     choice: str | None = None
     location: Location | None = None
     photo_ref: str | None = None
+    prompt: int | None = None  # for CHOICE: the question the button belonged to, when known
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Outbound:
     choices: tuple[Choice, ...] = field(default=())
     ask_location: bool = False  # where a place is asked: Telegram offers "share my location"
     rtl: bool = False
+    prompt: int | None = None  # numbers each question, so a button of an older one is known
 
 
 def numbered(message: Outbound) -> str:

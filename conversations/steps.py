@@ -99,6 +99,10 @@ class Ctx:
     def say(self, text: str, choices: tuple[Choice, ...] = ()) -> None:
         self.out.append(Outbound(text, choices, rtl=self.t.rtl))
 
+    def forget(self) -> None:
+        """Drop what the resident gave in this flow (the engine's own keys stay)."""
+        self.data = {k: v for k, v in self.data.items() if k.startswith("_")}
+
     def quote(self, text: str, *, in_list: bool = False) -> str:
         """Resident-written text as shown back: whole where a message is free (its start
         in a list), only its start by SMS, where 67 characters of Arabic cost a segment."""

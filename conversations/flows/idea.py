@@ -99,7 +99,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
     """Saves the idea and tells its reference and when to expect an answer."""
     t, data = ctx.t, ctx.data
     if answer.choice == "again":
-        ctx.data = {}
+        ctx.forget()
         return "text"
     if answer.choice == "drop":
         ctx.say(t._("OK, we did not send it."))

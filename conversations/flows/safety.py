@@ -113,7 +113,7 @@ async def take_anonymous(ctx: Ctx, answer: Answer) -> str:
         timezone=ctx.config.timezone,
         now=ctx.now,
     )
-    ctx.data = {}  # nothing of an anonymous report stays beside the resident
+    ctx.forget()  # nothing of an anonymous report stays beside the resident
     ctx.say(t._("Thank you for telling us. It is saved as {ref}. The district reads every report.", ref=t.ref("S", report.id)))
     return DONE
 
