@@ -13,7 +13,7 @@ from . import db, demo, export, services
 from .app import open_app
 from .areas import AreasError, load_areas
 from .i18n import LANGUAGE_NAMES
-from .models import IDEA_STATUSES, DugnadEvent, Idea, Staff, StaffArea
+from .models import IDEA_STATUSES, DugnadEvent, Idea, Signup, Staff, StaffArea
 from .settings import SettingsError, load_settings
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
@@ -51,13 +51,28 @@ def _parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--admin", action="store_true")
 
     event = commands.add_parser("event", help="dugnad events")
-    create = event.add_subparsers(dest="event_command", required=True).add_parser("create", help="create a dugnad")
+    event_commands = event.add_subparsers(dest="event_command", required=True)
+    create = event_commands.add_parser("create", help="create a dugnad")
     create.add_argument("--area", required=True)
     create.add_argument("--title", required=True)
     create.add_argument("--start", required=True, help='local time, "YYYY-MM-DD HH:MM"')
     create.add_argument("--end", required=True, help='local time, "YYYY-MM-DD HH:MM"')
     create.add_argument("--place", required=True)
     create.add_argument("--capacity", type=int, required=True)
+    cancel = event_commands.add_parser("cancel", help="cancel a dugnad; everyone signed up is told")
+    cancel.add_argument("id", type=int)
+    change = event_commands.add_parser("change", help="move a dugnad; everyone signed up is told")
+    change.add_argument("id", type=int)
+    change.add_argument("--start", help='local time, "YYYY-MM-DD HH:MM"')
+    change.add_argument("--end", help='local time, "YYYY-MM-DD HH:MM"')
+    change.add_argument("--place")
+
+    signup = commands.add_parser("signup", help="dugnad sign-ups")
+    attended = signup.add_subparsers(dest="signup_command", required=True).add_parser(
+        "attended", help="log that a volunteer came (thanks go out the morning after)"
+    )
+    attended.add_argument("ref", help="7 or D-7")
+    attended.add_argument("--hours", type=float, help="hours given (default: the dugnad's length)")
 
     idea = commands.add_parser("idea", help="staff answers to ideas")
     status = idea.add_subparsers(dest="idea_command", required=True).add_parser(
@@ -104,7 +119,9 @@ async def _run(args: argparse.Namespace, settings) -> int:
         elif args.command == "staff":
             await _staff_add(app, args)
         elif args.command == "event":
-            await _event_create(app, args)
+            await EVENT_COMMANDS[args.event_command](app, args)
+        elif args.command == "signup":
+            await _signup_attended(app, args)
         elif args.command == "run":
             from .run import run
 
@@ -197,17 +214,69 @@ async def _event_create(app, args) -> None:
     if not args.title.strip() or not args.place.strip():
         raise UsageError("--title and --place must not be empty")
     async with app.sessions() as session, session.begin():
-        event = DugnadEvent(
+        event = await services.create_event(
+            session,
             area_slug=args.area,
             titles={"nb": args.title.strip()},
             place=args.place.strip(),
             start_at=start,
             end_at=end,
             capacity=args.capacity,
+            timezone=app.settings.timezone,
         )
-        session.add(event)
-        await session.flush()
     print(event.id)
+
+
+async def _event(session, event_id: int) -> DugnadEvent:
+    event = await session.get(DugnadEvent, event_id)
+    if event is None:
+        raise UsageError(f"no dugnad with id {event_id}")
+    if event.status != "scheduled":
+        raise UsageError(f"dugnad {event_id} is {event.status}")
+    return event
+
+
+async def _event_cancel(app, args) -> None:
+    async with app.sessions() as session, session.begin():
+        told = await services.cancel_event(session, await _event(session, args.id), timezone=app.settings.timezone)
+    print(f"dugnad {args.id} cancelled; {told} resident(s) will be told")
+
+
+async def _event_change(app, args) -> None:
+    zone = ZoneInfo(app.settings.timezone)
+    start = _local_time(args.start, zone, "--start") if args.start else None
+    end = _local_time(args.end, zone, "--end") if args.end else None
+    if not (start or end or (args.place and args.place.strip())):
+        raise UsageError("give --start, --end or --place")
+    async with app.sessions() as session, session.begin():
+        try:
+            told = await services.change_event(
+                session, await _event(session, args.id), timezone=app.settings.timezone,
+                start_at=start, end_at=end, place=(args.place or "").strip() or None,
+            )
+        except ValueError as problem:
+            raise UsageError(str(problem)) from None
+    print(f"dugnad {args.id} changed; {told} resident(s) will be told")
+
+
+EVENT_COMMANDS = {"create": _event_create, "cancel": _event_cancel, "change": _event_change}
+
+
+async def _signup_attended(app, args) -> None:
+    raw = args.ref.strip().upper().removeprefix("D-")
+    if not raw.isdigit():
+        raise UsageError(f"sign-up: expected 7 or D-7, got {args.ref!r}")
+    if args.hours is not None and not 0 < args.hours <= 24:
+        raise UsageError("--hours must be more than 0 and at most 24")
+    async with app.sessions() as session, session.begin():
+        signup = await session.get(Signup, int(raw))
+        if signup is None:
+            raise UsageError(f"no sign-up D-{raw}")
+        try:
+            await services.mark_attended(session, signup, hours=args.hours)
+        except ValueError as problem:
+            raise UsageError(str(problem)) from None
+    print(f"D-{raw}: attended, {signup.hours:g} hours")
 
 
 if __name__ == "__main__":

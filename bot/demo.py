@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .areas import Areas
 from .models import DugnadEvent, Resident, utcnow
+from .services import create_event
 
 DEMO_EVENTS = (
     # (days after the next Saturday, start, end, capacity, Norwegian title, English title, place)
@@ -33,16 +34,15 @@ async def load_demo(session: AsyncSession, areas: Areas, timezone: str, now: dat
     for area in areas:
         for offset, start, end, capacity, title_nb, title_en, place in DEMO_EVENTS:
             day = saturday + timedelta(days=offset)
-            session.add(
-                DugnadEvent(
-                    area_slug=area.slug,
-                    titles={"nb": title_nb, "en": title_en},
-                    place=f"{place}, {area.name}",
-                    start_at=datetime.combine(day, start, zone),
-                    end_at=datetime.combine(day, end, zone),
-                    capacity=capacity,
-                )
+            await create_event(
+                session,
+                area_slug=area.slug,
+                titles={"nb": title_nb, "en": title_en},
+                place=f"{place}, {area.name}",
+                start_at=datetime.combine(day, start, zone),
+                end_at=datetime.combine(day, end, zone),
+                capacity=capacity,
+                timezone=timezone,
             )
             made += 1
-    await session.flush()
     return made

@@ -359,6 +359,7 @@ OUTBOX_SENDING = "sending"
 OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
 OUTBOX_CANCELLED = "cancelled"
+OUTBOX_PRIORITY_URGENT = -10  # may go in quiet hours: the 2-hour dugnad reminder
 OUTBOX_PRIORITY_REPLY = 0  # answers to a resident go before bulk messages
 OUTBOX_PRIORITY_BULK = 10
 

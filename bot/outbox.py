@@ -16,10 +16,12 @@ from sqlalchemy import select, update
 
 from . import services
 from .app import App
+from .quiet import is_quiet
 from .models import (
     OUTBOX_CANCELLED,
     OUTBOX_FAILED,
     OUTBOX_PENDING,
+    OUTBOX_PRIORITY_URGENT,
     OUTBOX_SENDING,
     OUTBOX_SENT,
     OutboxMessage,
@@ -64,17 +66,21 @@ async def claim_due(app: App, channels: list[str], *, now: datetime, limit: int 
     """Mark up to `limit` due pending messages for these channels as sending; their ids.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers take disjoint
-    batches; on SQLite the IMMEDIATE transaction serialises the claim.
+    batches; on SQLite the IMMEDIATE transaction serialises the claim. In quiet hours only
+    urgent messages are due; the rest wait until morning.
     """
+    due = [
+        OutboxMessage.status == OUTBOX_PENDING,
+        OutboxMessage.not_before <= now,
+        Resident.channel.in_(channels),
+    ]
+    if is_quiet(now, app.settings.timezone):
+        due.append(OutboxMessage.priority <= OUTBOX_PRIORITY_URGENT)
     async with app.sessions() as session, session.begin():
         rows = await session.execute(
             select(OutboxMessage.id)
             .join(Resident, Resident.id == OutboxMessage.resident_id)
-            .where(
-                OutboxMessage.status == OUTBOX_PENDING,
-                OutboxMessage.not_before <= now,
-                Resident.channel.in_(channels),
-            )
+            .where(*due)
             .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
             .with_for_update(of=OutboxMessage, skip_locked=True)
@@ -106,12 +112,12 @@ async def drain_once(app: App, senders: dict[str, Sender], *, now: datetime | No
             except Exception as problem:  # a sender bug must not stop the queue
                 log.exception("outbox %s: sender failed", message_id)
                 result = SendResult(UNKNOWN, error=f"sender error: {type(problem).__name__}")
-        await record(app, message_id, result, now=utcnow())
+        await record(app, message_id, result, now=now)
     return len(ids)
 
 
 async def record(app: App, message_id: int, result: SendResult, *, now: datetime) -> None:
-    """Store what the channel said about one message."""
+    """Store what the channel said about one message; a retry waits from `now`."""
     async with app.sessions() as session, session.begin():
         message = await session.get(OutboxMessage, message_id)
         message.provider_message_id = result.provider_message_id or message.provider_message_id

@@ -10,10 +10,10 @@ from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from . import outbox
+from . import outbox, reminders
 from .app import App
 from .channels.telegram import TelegramSender, build_application, seconds
-from .serve import DRAIN_EVERY_SECONDS, senders_for
+from .serve import DRAIN_EVERY_SECONDS, TICK_EVERY_SECONDS, senders_for
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open when nothing comes
@@ -63,12 +63,16 @@ async def run(app: App) -> None:
     async def drain(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await outbox.drain_once(app, senders)
 
+    async def tick(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        await reminders.tick(app)
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with application:  # initialize (getMe) … shutdown
         application.job_queue.run_repeating(drain, interval=DRAIN_EVERY_SECONDS, first=0, name="outbox")
+        application.job_queue.run_repeating(tick, interval=TICK_EVERY_SECONDS, first=0, name="reminders")
         await application.start()
         log.info("Benken is listening on Telegram as @%s", application.bot.username)
         try:

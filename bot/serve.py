@@ -10,15 +10,17 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
 
-from . import outbox
+from . import outbox, reminders
 from .app import App
 from .channels.sms import TwilioSender
 from .channels.telegram import TelegramChannel, TelegramSender, build_application
 from .metrics import Metrics
+from .models import utcnow
 from .web import TELEGRAM_WEBHOOK_PATH, create_web
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
+TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
 
 
 def senders_for(app: App) -> dict[str, outbox.Sender]:
@@ -50,6 +52,10 @@ async def serve(app: App, host: str, port: int) -> None:
         scheduler.add_job(
             outbox.drain_once, "interval", seconds=DRAIN_EVERY_SECONDS, args=[app, senders],
             max_instances=1, coalesce=True, id="outbox",
+        )
+        scheduler.add_job(
+            reminders.tick, "interval", seconds=TICK_EVERY_SECONDS, args=[app],
+            max_instances=1, coalesce=True, id="reminders", next_run_time=utcnow(),
         )
         server = uvicorn.Server(uvicorn.Config(create_web(app, metrics, telegram), host=host, port=port, log_level="info"))
         scheduler.start()

@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.labels import idea_statuses
 
+from . import schedule
 from .areas import Area
 from .i18n import DEFAULT_LOCALE, Text
+from .quiet import next_morning
 from .models import (
+    EVENT_CANCELLED,
     EVENT_SCHEDULED,
     IDEA_DECLINED,
     IDEA_DONE,
@@ -30,7 +33,7 @@ from .models import (
     OUTBOX_PENDING,
     OUTBOX_PRIORITY_BULK,
     OUTBOX_PRIORITY_REPLY,
-    REMINDER_PENDING,
+    SIGNUP_ATTENDED,
     SIGNUP_CANCELLED,
     SIGNUP_CONFIRMED,
     SIGNUP_HOLDS_PLACE,
@@ -54,6 +57,7 @@ from .models import (
 # start after which an offer is pointless (the issue's default; shorter close to the day).
 OFFER_HOLD = timedelta(hours=12)
 OFFER_LAST_CALL = timedelta(hours=1)
+SIGNUP_REMINDERS = (schedule.EVENT_24H, schedule.EVENT_2H, schedule.OFFER_EXPIRY)
 
 
 # Set in a session's `info` by a service whose result must not be tied to the sender of
@@ -151,6 +155,7 @@ async def submit_idea(
     session.add(idea)
     await session.flush()
     session.add(IdeaStatusChange(idea_id=idea.id, status=IDEA_RECEIVED, created_at=now))
+    schedule.schedule_idea(session, idea, timezone)
     return idea
 
 
@@ -303,7 +308,98 @@ async def sign_up(session: AsyncSession, resident: Resident, event_id: int, *, n
         session.add(signup)
     signup.status, signup.queued_at, signup.updated_at, signup.offer_expires_at = status, now, now, None
     await session.flush()
+    if status == SIGNUP_CONFIRMED:
+        schedule.schedule_signup(session, signup, event)
     return signup
+
+
+async def create_event(
+    session: AsyncSession,
+    *,
+    area_slug: str,
+    titles: dict[str, str],
+    place: str,
+    start_at: datetime,
+    end_at: datetime,
+    capacity: int,
+    timezone: str,
+) -> DugnadEvent:
+    """A new dugnad, with its thanks-the-morning-after already scheduled."""
+    event = DugnadEvent(
+        area_slug=area_slug, titles=titles, place=place, start_at=start_at, end_at=end_at, capacity=capacity
+    )
+    session.add(event)
+    await session.flush()
+    schedule.schedule_event(session, event, timezone)
+    return event
+
+
+async def _active_signups(session: AsyncSession, event_id: int) -> list[tuple[Signup, Resident]]:
+    rows = await session.execute(
+        select(Signup, Resident)
+        .join(Resident, Resident.id == Signup.resident_id)
+        .where(Signup.event_id == event_id, Signup.status.in_((SIGNUP_CONFIRMED, SIGNUP_WAITLISTED, SIGNUP_OFFERED)))
+    )
+    return [(signup, resident) for signup, resident in rows.all()]
+
+
+async def cancel_event(session: AsyncSession, event: DugnadEvent, *, timezone: str, now: datetime | None = None) -> int:
+    """Cancel a dugnad and tell everyone signed up (or waiting); returns how many."""
+    now = now or utcnow()
+    event.status = EVENT_CANCELLED
+    await schedule.drop(session, now=now, event_id=event.id, kinds=(*SIGNUP_REMINDERS, schedule.THANKS))
+    told = 0
+    for signup, resident in await _active_signups(session, event.id):
+        signup.status, signup.updated_at, signup.offer_expires_at = SIGNUP_CANCELLED, now, None
+        t = Text(resident.locale, timezone)
+        text = t._(
+            "Sorry! The dugnad “{title}” on {when} is cancelled. Thank you for wanting to help.",
+            title=event_title(event, resident.locale),
+            when=t.datetime(event.start_at),
+        )
+        told += await enqueue(session, resident, "event_cancelled", text, priority=OUTBOX_PRIORITY_REPLY, not_before=now) is not None
+    return told
+
+
+async def change_event(
+    session: AsyncSession,
+    event: DugnadEvent,
+    *,
+    timezone: str,
+    start_at: datetime | None = None,
+    end_at: datetime | None = None,
+    place: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Move a dugnad in time or place; everyone signed up is told, reminders follow."""
+    now = now or utcnow()
+    event.start_at, event.end_at, event.place = start_at or event.start_at, end_at or event.end_at, place or event.place
+    if event.end_at <= event.start_at:
+        raise ValueError("the end must be after the start")
+    await schedule.drop(session, now=now, event_id=event.id, kinds=(schedule.EVENT_24H, schedule.EVENT_2H, schedule.THANKS))
+    schedule.schedule_event(session, event, timezone)
+    told = 0
+    for signup, resident in await _active_signups(session, event.id):
+        if signup.status == SIGNUP_CONFIRMED:
+            schedule.schedule_signup(session, signup, event)
+        t = Text(resident.locale, timezone)
+        text = t._(
+            "Change: the dugnad “{title}” is now {when}, at {place}.",
+            title=event_title(event, resident.locale),
+            when=t.datetime(event.start_at),
+            place=event.place,
+        )
+        told += await enqueue(session, resident, "event_changed", text, priority=OUTBOX_PRIORITY_REPLY, not_before=now) is not None
+    return told
+
+
+async def mark_attended(session: AsyncSession, signup: Signup, *, hours: float | None = None, now: datetime | None = None) -> None:
+    """Staff log that a volunteer came; hours default to the event's length."""
+    event = await session.get(DugnadEvent, signup.event_id)
+    if signup.status not in (SIGNUP_CONFIRMED, SIGNUP_ATTENDED):
+        raise ValueError(f"D-{signup.id} has no place ({signup.status})")
+    signup.status, signup.updated_at = SIGNUP_ATTENDED, now or utcnow()
+    signup.hours = hours if hours is not None else (event.end_at - event.start_at).total_seconds() / 3600
 
 
 async def waitlist_position(session: AsyncSession, signup: Signup) -> int:
@@ -346,6 +442,7 @@ async def cancel_signup(
     ).scalar_one()
     held_place = signup.status in SIGNUP_HOLDS_PLACE
     signup.status, signup.updated_at, signup.offer_expires_at = SIGNUP_CANCELLED, now, None
+    await schedule.drop(session, now=now, signup_id=signup.id, kinds=SIGNUP_REMINDERS)
     await session.flush()
     if held_place and event.status == EVENT_SCHEDULED and event.start_at > now + OFFER_LAST_CALL:
         return await offer_freed_place(session, event, timezone=timezone, now=now)
@@ -353,22 +450,20 @@ async def cancel_signup(
 
 
 async def offer_freed_place(
-    session: AsyncSession, event: DugnadEvent, *, timezone: str, now: datetime
+    session: AsyncSession, event: DugnadEvent, *, timezone: str, now: datetime, skip: int | None = None
 ) -> Signup | None:
-    """Hold the freed place for the first on the waiting list and queue the offer to them."""
-    first = (
-        await session.execute(
-            select(Signup)
-            .where(Signup.event_id == event.id, Signup.status == SIGNUP_WAITLISTED)
-            .order_by(Signup.queued_at, Signup.id)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    """Hold the freed place for the first on the waiting list (but `skip`, whose offer just
+    lapsed) and queue the offer to them. The time to answer starts when the offer can be
+    delivered, after quiet hours."""
+    waiting = select(Signup).where(Signup.event_id == event.id, Signup.status == SIGNUP_WAITLISTED)
+    if skip is not None:
+        waiting = waiting.where(Signup.id != skip)
+    first = (await session.execute(waiting.order_by(Signup.queued_at, Signup.id).limit(1))).scalar_one_or_none()
     if first is None:
         return None
-    expires = min(now + OFFER_HOLD, event.start_at - OFFER_LAST_CALL)
+    expires = min(next_morning(now, timezone) + OFFER_HOLD, event.start_at - OFFER_LAST_CALL)
     first.status, first.offer_expires_at, first.updated_at = SIGNUP_OFFERED, expires, now
-    session.add(Reminder(kind="offer_expiry", due_at=expires, signup_id=first.id, event_id=event.id))
+    session.add(Reminder(kind=schedule.OFFER_EXPIRY, due_at=expires, signup_id=first.id, event_id=event.id))
     resident = await session.get(Resident, first.resident_id)
     t = Text(resident.locale, timezone)
     await enqueue(
@@ -395,11 +490,8 @@ async def accept_offer(session: AsyncSession, signup: Signup, *, now: datetime |
     if signup.status != SIGNUP_OFFERED or (signup.offer_expires_at and signup.offer_expires_at <= now):
         return False
     signup.status, signup.offer_expires_at, signup.updated_at = SIGNUP_CONFIRMED, None, now
-    await session.execute(
-        update(Reminder)
-        .where(Reminder.signup_id == signup.id, Reminder.kind == "offer_expiry", Reminder.status == REMINDER_PENDING)
-        .values(status="dropped", done_at=now)
-    )
+    await schedule.drop(session, now=now, signup_id=signup.id, kinds=(schedule.OFFER_EXPIRY,))
+    schedule.schedule_signup(session, signup, await session.get(DugnadEvent, signup.event_id))
     return True
 
 
@@ -523,7 +615,7 @@ async def set_idea_status(
         if note:
             # Staff's own words go as written, marked as theirs.
             text += "\n" + t._("The district writes: {note}", note=note)
-        if await enqueue(session, resident, "idea_status", text, priority=OUTBOX_PRIORITY_REPLY):
+        if await enqueue(session, resident, "idea_status", text, priority=OUTBOX_PRIORITY_REPLY, not_before=now):
             told += 1
     return told
 
