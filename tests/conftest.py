@@ -12,7 +12,8 @@ import itertools
 import os
 import shutil
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import asyncpg
@@ -115,6 +116,14 @@ async def app(settings) -> App:
 async def session(app):
     async with app.sessions() as opened:
         yield opened
+
+
+def daytime() -> datetime:
+    """Tomorrow at noon in Oslo, as UTC: a clock for tests that send, outside quiet hours
+    whatever time the suite runs, and later than anything queued at the real time."""
+    oslo = ZoneInfo("Europe/Oslo")
+    tomorrow = datetime.now(oslo).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(12, 0), oslo).astimezone(timezone.utc)
 
 
 def in_days(days: float, hour: int = 10) -> datetime:

@@ -8,17 +8,20 @@ import asyncio
 import statistics
 import sys
 import tempfile
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot import reminders, services
 from bot.app import App, open_app
 from bot.channels.sms import gsm_safe, render, segments
 from bot.i18n import LANGUAGE_NAMES, Text
-from bot.models import OutboxMessage
+from bot.models import DugnadEvent, OutboxMessage, Signup
 from bot.settings import Settings
 from conversations.messages import COMMAND, UNSUPPORTED, Inbound
 
-from .factories import Chat, make_event
+from .conftest import in_days
+from .factories import Chat
 
 LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3  # a real-length idea
 
@@ -26,7 +29,11 @@ LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3 
 async def walk(app: App, locale: str) -> list[str]:
     """The SMS texts of one resident in `locale` going through every step, in order."""
     async with app.sessions() as session, session.begin():
-        await make_event(session, capacity=1, title="Vårrydding i parken ved Furuset senter")
+        await services.create_event(
+            session, area_slug="furuset", titles={"nb": "Vårrydding i parken ved Furuset senter"},
+            place="Ved biblioteket", start_at=in_days(3), end_at=in_days(3) + timedelta(hours=3), capacity=1,
+            timezone="Europe/Oslo",
+        )
     texts: list[str] = []
     first, second = Chat(app, channel="sms"), Chat(app, channel="sms", locale=locale)
 
@@ -49,11 +56,30 @@ async def walk(app: App, locale: str) -> list[str]:
     await run(second, "4", "1", "2")
     await run(first, "6", language_number, "7", "8", "1", "8", "2", "3")  # language, help, privacy
     await run(first, Inbound(UNSUPPORTED), Inbound(COMMAND, text="stop"), Inbound(COMMAND, text="start"))
+    await scheduled_messages(app)
     await run(second, "8", "2", "1")  # delete everything
     async with app.sessions() as session:
         outbox = (await session.execute(select(OutboxMessage.text))).scalars()
         texts.extend(gsm_safe(text) for text in outbox)  # as the SMS sender sends them
     return [t for t in texts if t]
+
+
+async def scheduled_messages(app: App) -> None:
+    """Reminders, thanks, the idea follow-up, and an event moved and cancelled: all queued."""
+    async with app.sessions() as session:
+        event = (await session.execute(select(DugnadEvent))).scalars().first()
+    await reminders.tick(app, now=event.start_at - timedelta(hours=23))
+    await reminders.tick(app, now=event.start_at - timedelta(hours=1))
+    async with app.sessions() as session, session.begin():
+        for signup in (await session.execute(select(Signup).where(Signup.status == "confirmed"))).scalars():
+            await services.mark_attended(session, signup)
+    await reminders.tick(app, now=event.start_at + timedelta(days=60))  # thanks, and the idea follow-up
+    async with app.sessions() as session, session.begin():
+        moved = await session.get(DugnadEvent, event.id)
+        for signup in (await session.execute(select(Signup))).scalars():
+            signup.status = "confirmed"
+        await services.change_event(session, moved, timezone="Europe/Oslo", place="Ved Furuset senter, inngang B")
+        await services.cancel_event(session, moved, timezone="Europe/Oslo")
 
 
 async def table(locales: list[str]) -> list[tuple[str, int, float, int, str]]:

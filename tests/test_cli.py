@@ -112,3 +112,35 @@ def test_event_create_and_staff_add(database_url):
 def test_bad_database_url_is_one_line(tmp_path):
     result = benken("mysql://nowhere/db", "db", "upgrade")
     assert result.returncode == 1 and "unsupported database" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_event_cancel_change_and_attendance_from_the_cli(app, database_url):
+    from sqlalchemy import select
+
+    from bot.models import OutboxMessage, Signup
+
+    created = benken(
+        database_url, "event", "create", "--area", "furuset", "--title", "Rydding", "--start", "2030-01-01 10:00",
+        "--end", "2030-01-01 12:00", "--place", "Torget", "--capacity", "10",
+    )
+    event_id = created.stdout.strip()
+    chat = Chat(app, channel="sms")
+    await chat.script("hi", "2", "1", "2", "1", "1")
+    assert "D-1" in chat.text
+
+    moved = benken(database_url, "event", "change", event_id, "--start", "2030-01-02 10:00", "--end", "2030-01-02 13:00")
+    assert moved.returncode == 0 and "1 resident(s) will be told" in moved.stdout
+    bad = benken(database_url, "event", "change", event_id, "--end", "2029-01-01 10:00")
+    assert bad.returncode == 1 and "end must be after" in bad.stderr
+
+    attended = benken(database_url, "signup", "attended", "D-1")
+    assert attended.returncode == 0 and "3 hours" in attended.stdout
+    assert benken(database_url, "signup", "attended", "D-99").returncode == 1
+
+    cancelled = benken(database_url, "event", "cancel", event_id)
+    assert cancelled.returncode == 0
+    assert benken(database_url, "event", "cancel", event_id).returncode == 1  # already cancelled
+    async with app.sessions() as session:
+        kinds = (await session.execute(select(OutboxMessage.kind))).scalars().all()
+        assert (await session.get(Signup, 1)).hours == 3
+    assert kinds == ["event_changed"]  # the volunteer who came is not told of a cancellation

@@ -18,6 +18,16 @@ from .fake_twilio import FakeTwilio
 TOKEN, SID, PUBLIC = "test-token", "AC" + "0" * 32, "https://benken.example.org"
 
 
+def daytime_zone() -> str:
+    """A time zone where it is now mid-day, so the server's quiet hours never hold the
+    answer back, whenever the suite runs (Etc/GMT-N is UTC+N)."""
+    from datetime import datetime, timezone
+
+    hour = datetime.now(timezone.utc).hour
+    offset = (13 - hour + 12) % 24 - 12  # brings local time to about 13:00
+    return "Etc/GMT" + ("-" if offset > 0 else "+") + str(abs(offset)) if offset else "Etc/GMT"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -35,6 +45,7 @@ async def test_serve_answers_sms_and_delivers_staff_answers(database_url):
             "TWILIO_FROM_NUMBER": "+4759440000",
             "TWILIO_API_BASE_URL": fake.base_url,
             "PUBLIC_BASE_URL": PUBLIC,
+            "BENKEN_TIMEZONE": daytime_zone(),
         }
         server = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,

@@ -23,6 +23,7 @@ from bot.models import Idea, InboundMessage, OutboxMessage, Resident, SafetyRepo
 from bot.web import create_web
 from conversations.messages import PHOTO, Outbound
 
+from .conftest import daytime
 from .factories import make_event
 from .fake_twilio import FakeTwilio
 from .sms_walk import walk
@@ -208,7 +209,7 @@ async def test_every_sms_prompt_is_within_three_segments(app, locale):
 async def staff_answer(app, idea_id: int, status: str, note: str | None = None) -> int:
     async with app.sessions() as session, session.begin():
         idea = await session.get(Idea, idea_id)
-        return await services.set_idea_status(session, idea, status, note=note, timezone="Europe/Oslo")
+        return await services.set_idea_status(session, idea, status, note=note, timezone="Europe/Oslo", now=daytime())
 
 
 async def test_staff_answers_reach_sms_residents_unless_they_stopped(client, sms_app):
@@ -222,7 +223,7 @@ async def test_staff_answers_reach_sms_residents_unless_they_stopped(client, sms
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             assert await staff_answer(sms_app, 1, "planned", note="Vi tar det med i planen for våren.") == 1
-            assert await outbox.drain_once(sms_app, {"sms": sender}) == 1
+            assert await outbox.drain_once(sms_app, {"sms": sender}, now=daytime()) == 1
             assert len(fake.messages) == 1
             sent = fake.messages[0]
             arabic = Text("ar")
@@ -231,7 +232,7 @@ async def test_staff_answers_reach_sms_residents_unless_they_stopped(client, sms
 
             await supporter.text("START")
             await staff_answer(sms_app, 1, "in_progress")
-            await outbox.drain_once(sms_app, {"sms": sender})
+            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
             assert [m["to"] for m in fake.messages] == ["+4790000001", "+4790000001", "+4790000002"]
             assert Text("nb")._("In progress") in fake.messages[-1]["body"]
         finally:
@@ -260,10 +261,10 @@ async def test_rate_limited_and_failing_sends_are_retried_later(sms_app):
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.fail_next(429, 20429)
-            await outbox.drain_once(sms_app, {"sms": sender})
+            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
             row = await outbox_row(sms_app, message_id)
-            assert row.status == "pending" and row.attempts == 1 and row.not_before > utcnow()
-            assert await outbox.drain_once(sms_app, {"sms": sender}) == 0  # not before its time
+            assert row.status == "pending" and row.attempts == 1 and row.not_before > daytime()
+            assert await outbox.drain_once(sms_app, {"sms": sender}, now=daytime()) == 0  # not before its time
 
             fake.fail_next(503, 20500)
             await outbox.drain_once(sms_app, {"sms": sender}, now=row.not_before + timedelta(seconds=1))
@@ -284,7 +285,7 @@ async def test_twilio_opt_out_error_marks_the_resident(sms_app):
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.fail_next(400, 21610, message="Attempt to send to unsubscribed recipient")
-            await outbox.drain_once(sms_app, {"sms": sender})
+            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
         finally:
             await sender.close()
     assert (await outbox_row(sms_app, message_id)).status == "cancelled"
@@ -299,10 +300,10 @@ async def test_a_timeout_is_not_blindly_sent_again(sms_app, monkeypatch):
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.delay_next(1.0)
-            await outbox.drain_once(sms_app, {"sms": sender})
+            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
             row = await outbox_row(sms_app, message_id)
             assert row.status == "failed" and "not repeated" in row.last_error
-            await outbox.drain_once(sms_app, {"sms": sender}, now=utcnow() + timedelta(hours=1))
+            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime() + timedelta(hours=1))
             row = await outbox_row(sms_app, message_id)
             assert row.status == "failed" and row.attempts == 1  # one try, never a second
         finally:
@@ -315,7 +316,7 @@ async def test_sends_are_paced_to_the_configured_rate(sms_app):
     async with FakeTwilio(SID, TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=10)
         try:
-            await outbox.drain_once(sms_app, {"sms": sender})
+            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
         finally:
             await sender.close()
     times = [m["time"] for m in fake.messages]

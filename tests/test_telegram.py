@@ -26,6 +26,7 @@ from bot.run import poll
 from bot.web import create_web
 from conversations.messages import Choice, Outbound
 
+from .conftest import daytime
 from .factories import make_event
 from .fake_telegram import FakeTelegram
 
@@ -195,7 +196,7 @@ async def test_blocked_bot_marks_the_resident_and_sends_nothing_more(telegram):
         session.add(OutboxMessage(resident_id=resident.id, kind="test", text="Hei"))
         await session.commit()
     sends = len(bot.fake.sent(user))
-    await outbox.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)})
+    await outbox.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}, now=daytime())
     assert len(bot.fake.sent(user)) == sends
 
 
@@ -237,8 +238,8 @@ async def test_staff_answer_reaches_a_telegram_resident(telegram):
     await bot.send(bot.fake.tap_label, user, "Send it")
     async with bot.app.sessions() as session, session.begin():
         idea = (await session.execute(select(Idea))).scalar_one()
-        await services.set_idea_status(session, idea, "planned", note="<i>Spring</i>", timezone="Europe/Oslo")
-    assert await outbox.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}) == 1
+        await services.set_idea_status(session, idea, "planned", note="<i>Spring</i>", timezone="Europe/Oslo", now=daytime())
+    assert await outbox.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}, now=daytime()) == 1
     last = bot.fake.sent(user)[-1]
     assert "News about your idea I-1: Planned." in html.unescape(last["text"]) and "&lt;i&gt;Spring" in last["text"]
 
