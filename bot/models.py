@@ -320,7 +320,8 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(120))
     locale: Mapped[str] = mapped_column(String(8), default="nb")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")
+    digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")  # daily, weekly, never
+    email: Mapped[str | None] = mapped_column(String(254))  # digests by e-mail too, when SMTP_URL is set
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,0 +1,99 @@
+"""Staff-facing language: the `staff` gettext domain (Norwegian Bokmål and English) and
+CLDR formatting for what district workers read (digests, and later staff commands).
+
+Kept apart from the resident catalogs (`messages`, ten languages, all complete) so that a
+string for staff never lands in front of ten translators. Staff strings are marked with
+`_s` and `_sn`, names the resident extraction does not know; extract them with
+
+    pybabel extract -F babel.cfg --no-default-keywords -k _s -k _sn:1,2 -o locales/staff.pot .
+
+Catalogs are compiled from the `.po` files when first used, as in bot/i18n.py.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from .i18n import CatalogMissing, locales_dir
+
+STAFF_DOMAIN = "staff"
+STAFF_DEFAULT_LOCALE = "nb"
+STAFF_LOCALES = ("nb", "en")
+
+
+@lru_cache(maxsize=None)
+def staff_translations(locale: str) -> Translations:
+    """The compiled staff catalog of a staff locale (fuzzy entries left out)."""
+    po_path = locales_dir() / locale / "LC_MESSAGES" / f"{STAFF_DOMAIN}.po"
+    if not po_path.is_file():
+        raise CatalogMissing(f"no staff catalog for {locale!r} at {po_path}")
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale, domain=STAFF_DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=STAFF_DOMAIN)
+
+
+class StaffText:
+    """Everything shown to one staff member, in their language and the deployment's zone.
+
+    Unknown locales (a staff row saying "so", say) fall back to Norwegian: the district
+    works in Norwegian, and a staff member is never shown a half-translated page.
+    """
+
+    def __init__(self, locale: str | None, timezone: str = "Europe/Oslo"):
+        self.locale = locale if locale in STAFF_LOCALES else STAFF_DEFAULT_LOCALE
+        self.zone = ZoneInfo(timezone)
+        self._babel = Locale.parse(self.locale)
+        self._t = staff_translations(self.locale)
+
+    def _s(self, message: str, **params: object) -> str:
+        return self._format(self._t.gettext(message), params)
+
+    def _sn(self, singular: str, plural: str, n: int, **params: object) -> str:
+        params.setdefault("n", self.number(n))
+        return self._format(self._t.ngettext(singular, plural, n), params)
+
+    @staticmethod
+    def _format(template: str, params: dict[str, object]) -> str:
+        return template.format(**params) if params else template
+
+    def number(self, value: int | float) -> str:
+        return format_decimal(value, locale=self._babel)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def date(self, day: date) -> str:
+        """Day, month and year ("24. november 2026"), for answer dates."""
+        return format_date(day, "long", locale=self._babel)
+
+    def short_date(self, day: date) -> str:
+        """Day and short month ("24. nov."), where a line is already long."""
+        return format_skeleton("MMMd", day, locale=self._babel)
+
+    def time(self, moment: datetime) -> str:
+        return format_time(self.local(moment), "HH:mm", tzinfo=self.zone, locale=self._babel)
+
+    def moment(self, moment: datetime) -> str:
+        """Date with year and 24-hour time in local time, for the edges of a period."""
+        local = self.local(moment)
+        day = format_skeleton("yMMMd", local, tzinfo=self.zone, locale=self._babel)
+        return f"{day} {self.time(moment)}"
+
+    def datetime(self, moment: datetime) -> str:
+        """Short weekday, day, month and time in local time, for an event's start."""
+        local = self.local(moment)
+        day = format_skeleton("MMMEd", local, tzinfo=self.zone, locale=self._babel)
+        return f"{day} {self.time(moment)}"
