@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOCALES := nb en ar so ur pl ti tr uk fa
+STAFF_LOCALES := nb en
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgres messages clean
@@ -31,10 +32,16 @@ test: $(BIN)/.installed
 		echo "PostgreSQL run SKIPPED: no server answers at $(TEST_POSTGRES_URL) (set TEST_POSTGRES_URL)"; \
 	fi
 
-# Extract the strings residents see and merge them into every language's catalog.
+# Extract the strings residents see (domain "messages", every language) and the strings
+# staff see (domain "staff", marked _s/_sn, Norwegian and English), and merge them.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg --add-comments=Translators: --sort-by-file \
 		--project=Benken --copyright-holder="Benken developers" -o locales/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _s -k _sn:1,2 --add-comments=Translators: \
+		--sort-by-file --project=Benken --copyright-holder="Benken developers" -o locales/staff.pot .
+	@for lang in $(STAFF_LOCALES); do \
+		$(BIN)/pybabel update --no-fuzzy-matching -D staff -i locales/staff.pot -d locales -l $$lang; \
+	done
 	@for lang in $(LOCALES); do \
 		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
 			$(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$lang; \

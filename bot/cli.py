@@ -13,7 +13,8 @@ from . import db, demo, export, services
 from .app import open_app
 from .areas import AreasError, load_areas
 from .i18n import LANGUAGE_NAMES
-from .models import IDEA_STATUSES, DugnadEvent, Idea, Signup, Staff, StaffArea
+from .models import IDEA_STATUSES, DugnadEvent, Idea, Signup, Staff, StaffArea, utcnow
+from .staff_i18n import STAFF_LOCALES
 from .settings import SettingsError, load_settings
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
@@ -49,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--name", required=True)
     staff_add.add_argument("--area", action="append", default=[], dest="areas")
     staff_add.add_argument("--admin", action="store_true")
+    staff_add.add_argument("--locale", choices=STAFF_LOCALES, default="nb", help="the language of their digest")
+    staff_add.add_argument("--frequency", choices=("daily", "weekly", "never"), default="weekly", help="digest")
+    staff_add.add_argument("--email", help="also send the digest here (needs SMTP_URL)")
+
+    digest = commands.add_parser("digest", help="the staff digest: print it, or send it now")
+    digest.add_argument("--area")
+    digest.add_argument("--days", type=int, default=7)
+    digest.add_argument("--lang", choices=STAFF_LOCALES, default="nb")
+    digest.add_argument("--send", action="store_true", help="send every staff member their digest now")
 
     event = commands.add_parser("event", help="dugnad events")
     event_commands = event.add_subparsers(dest="event_command", required=True)
@@ -122,6 +132,8 @@ async def _run(args: argparse.Namespace, settings) -> int:
             await EVENT_COMMANDS[args.event_command](app, args)
         elif args.command == "signup":
             await _signup_attended(app, args)
+        elif args.command == "digest":
+            await _digest(app, args)
         elif args.command == "run":
             from .run import run
 
@@ -163,6 +175,23 @@ async def _chat(app, args) -> None:
             break
 
 
+async def _digest(app, args) -> None:
+    from .digest import digest_command, send_digests
+
+    if args.days < 1:
+        raise UsageError("--days must be at least 1")
+    if not args.send:
+        await digest_command(app, area=args.area, days=args.days, locale=args.lang, out=sys.stdout)
+        return
+    if not app.settings.telegram_bot_token:
+        raise UsageError("--send needs TELEGRAM_BOT_TOKEN (digests go to staff on Telegram)")
+    from .channels.telegram import staff_bot
+
+    async with staff_bot(app.settings) as send:
+        sent = await send_digests(app, now=utcnow(), send_telegram=send)
+    print(f"digest sent to {sent} staff member(s)")
+
+
 async def _idea_status(app, args) -> None:
     raw = args.id.strip().upper().removeprefix("I-")
     if not raw.isdigit():
@@ -186,7 +215,13 @@ async def _staff_add(app, args) -> None:
     if not args.name.strip():
         raise UsageError("--name must not be empty")
     async with app.sessions() as session, session.begin():
-        staff = Staff(telegram_id=args.telegram_id, name=args.name.strip(), is_admin=args.admin)
+        email = (args.email or "").strip() or None
+        if email and "@" not in email:
+            raise UsageError(f"--email: not an e-mail address: {email!r}")
+        staff = Staff(
+            telegram_id=args.telegram_id, name=args.name.strip(), is_admin=args.admin, locale=args.locale,
+            digest_frequency=args.frequency, email=email,
+        )
         session.add(staff)
         try:
             await session.flush()

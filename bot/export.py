@@ -23,6 +23,14 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet shows as written: text starting like a formula gets a quote
+    (residents' words are opened in Excel by staff)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _ideas(area: str | None) -> tuple[list[str], Select, Callable]:
     supporters = (
         select(func.count(IdeaSupport.id)).where(IdeaSupport.idea_id == Idea.id).scalar_subquery()
@@ -112,7 +120,7 @@ async def write(app: App, kind: str, fmt: str, area: str | None, out: TextIO) ->
         async for record in result:
             values = [_iso(v) for v in row(*record)]
             if writer:
-                writer.writerow(values)
+                writer.writerow([spreadsheet_safe(v) for v in values])
             else:
                 out.write(json.dumps(dict(zip(columns, values)), ensure_ascii=False) + "\n")
             count += 1

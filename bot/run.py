@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import time
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
@@ -12,7 +14,8 @@ from telegram.ext import Application, ContextTypes
 
 from . import outbox, reminders
 from .app import App
-from .channels.telegram import TelegramSender, build_application, seconds
+from .channels.telegram import TelegramSender, build_application, seconds, staff_sender
+from .digest import DIGEST_AT_HOUR, morning_digests
 from .serve import DRAIN_EVERY_SECONDS, TICK_EVERY_SECONDS, senders_for
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,9 @@ async def run(app: App) -> None:
     async def tick(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await reminders.tick(app)
 
+    async def digests(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        await morning_digests(app, staff_sender(application.bot))
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -73,6 +79,8 @@ async def run(app: App) -> None:
     async with application:  # initialize (getMe) … shutdown
         application.job_queue.run_repeating(drain, interval=DRAIN_EVERY_SECONDS, first=0, name="outbox")
         application.job_queue.run_repeating(tick, interval=TICK_EVERY_SECONDS, first=0, name="reminders")
+        at = time(DIGEST_AT_HOUR, 0, tzinfo=ZoneInfo(app.settings.timezone))
+        application.job_queue.run_daily(digests, time=at, name="digests")
         await application.start()
         log.info("Benken is listening on Telegram as @%s", application.bot.username)
         try:

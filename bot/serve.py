@@ -8,12 +8,14 @@ from contextlib import AsyncExitStack
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from telegram import Update
 
 from . import outbox, reminders
 from .app import App
 from .channels.sms import TwilioSender
-from .channels.telegram import TelegramChannel, TelegramSender, build_application
+from .channels.telegram import TelegramChannel, TelegramSender, build_application, staff_sender
+from .digest import DIGEST_AT_HOUR, morning_digests
 from .metrics import Metrics
 from .models import utcnow
 from .web import TELEGRAM_WEBHOOK_PATH, create_web
@@ -57,6 +59,11 @@ async def serve(app: App, host: str, port: int) -> None:
             reminders.tick, "interval", seconds=TICK_EVERY_SECONDS, args=[app],
             max_instances=1, coalesce=True, id="reminders", next_run_time=utcnow(),
         )
+        if telegram is not None:  # digests go to staff on Telegram (and by e-mail beside it)
+            scheduler.add_job(
+                morning_digests, CronTrigger(hour=DIGEST_AT_HOUR, minute=0, timezone=app.settings.timezone),
+                args=[app, staff_sender(telegram.bot)], id="digests", max_instances=1, coalesce=True,
+            )
         server = uvicorn.Server(uvicorn.Config(create_web(app, metrics, telegram), host=host, port=port, log_level="info"))
         scheduler.start()
         try:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from telegram import (
     Bot,
@@ -319,3 +320,21 @@ def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PE
 
     application.add_handler(TypeHandler(Update, on_update))
     return application
+
+
+@asynccontextmanager
+async def staff_bot(settings) -> AsyncIterator[Callable[[int, str], Awaitable[object]]]:
+    """A bot for one-off staff messages (`benken digest --send`): a send(chat_id, html)."""
+    bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
+              base_file_url=settings.telegram_file_base_url)
+    async with bot:
+        yield staff_sender(bot)
+
+
+def staff_sender(bot: Bot) -> Callable[[int, str], Awaitable[object]]:
+    """Send already-escaped HTML to a staff member, retried like every other message."""
+
+    async def send_html(chat_id: int, text: str) -> object:
+        return await with_retries(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML)
+
+    return send_html
