@@ -144,3 +144,12 @@ async def test_event_cancel_change_and_attendance_from_the_cli(app, database_url
         kinds = (await session.execute(select(OutboxMessage.kind))).scalars().all()
         assert (await session.get(Signup, 1)).hours == 3
     assert kinds == ["event_changed"]  # the volunteer who came is not told of a cancellation
+
+
+async def test_csv_export_never_hands_a_spreadsheet_a_formula(app, database_url):
+    chat = Chat(app)
+    await chat.script("hi", "2", "1", "1", "=HYPERLINK(\"http://x\",\"click\")", "7", "skip", "skip", "no", "send")
+    rows = list(csv.DictReader(io.StringIO(benken(database_url, "export", "ideas").stdout)))
+    assert rows[0]["text"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    as_json = benken(database_url, "export", "ideas", "--format", "json").stdout
+    assert json.loads(as_json)["text"] == "=HYPERLINK(\"http://x\",\"click\")"  # JSON keeps it verbatim
