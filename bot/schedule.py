@@ -28,10 +28,12 @@ def local_at(day, at: time, timezone: str) -> datetime:
 # Creating reminders ---------------------------------------------------------------------------
 
 
-def schedule_signup(session: AsyncSession, signup: Signup, event: DugnadEvent) -> None:
-    """The day-before and two-hours-before reminders of a confirmed volunteer."""
+def schedule_signup(session: AsyncSession, signup: Signup, event: DugnadEvent, now: datetime) -> None:
+    """The day-before and two-hours-before reminders of a confirmed volunteer; one whose
+    time has passed is not made (who signs up this morning needs no day-before note)."""
     for kind, before in ((EVENT_24H, BEFORE_DAY), (EVENT_2H, BEFORE_START)):
-        session.add(Reminder(kind=kind, due_at=event.start_at - before, signup_id=signup.id, event_id=event.id))
+        if event.start_at - before > now:
+            session.add(Reminder(kind=kind, due_at=event.start_at - before, signup_id=signup.id, event_id=event.id))
 
 
 def schedule_event(session: AsyncSession, event: DugnadEvent, timezone: str) -> None:

@@ -309,7 +309,7 @@ async def sign_up(session: AsyncSession, resident: Resident, event_id: int, *, n
     signup.status, signup.queued_at, signup.updated_at, signup.offer_expires_at = status, now, now, None
     await session.flush()
     if status == SIGNUP_CONFIRMED:
-        schedule.schedule_signup(session, signup, event)
+        schedule.schedule_signup(session, signup, event, now)
     return signup
 
 
@@ -381,7 +381,7 @@ async def change_event(
     told = 0
     for signup, resident in await _active_signups(session, event.id):
         if signup.status == SIGNUP_CONFIRMED:
-            schedule.schedule_signup(session, signup, event)
+            schedule.schedule_signup(session, signup, event, now)
         t = Text(resident.locale, timezone)
         text = t._(
             "Change: the dugnad “{title}” is now {when}, at {place}.",
@@ -491,7 +491,7 @@ async def accept_offer(session: AsyncSession, signup: Signup, *, now: datetime |
         return False
     signup.status, signup.offer_expires_at, signup.updated_at = SIGNUP_CONFIRMED, None, now
     await schedule.drop(session, now=now, signup_id=signup.id, kinds=(schedule.OFFER_EXPIRY,))
-    schedule.schedule_signup(session, signup, await session.get(DugnadEvent, signup.event_id))
+    schedule.schedule_signup(session, signup, await session.get(DugnadEvent, signup.event_id), now)
     return True
 
 

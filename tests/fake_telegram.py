@@ -6,7 +6,8 @@ parameters. Updates are queued with ``push_update`` or the helpers (``text``, ``
 ``photo``, ``sticker``, ``voice``) and served by ``getUpdates`` with Telegram's offset and long-polling
 semantics (``allowed_updates`` is accepted but ignored). ``fail_next`` queues error answers for one
 method. With ``enforce_limits=True`` sends and edits answer 429 (retry after 1) when they break
-Telegram's flood limits: 1 message/s per private chat, 30/s overall, 20/min per group.
+Telegram's flood limits: 1 message/s per private chat, 30/s overall, 20/min per group; ``scale``
+(default 1) multiplies all three, for benchmarks at scaled-up rates.
 
 Errors answered: 401 wrong token, 404 unknown method, 400 empty or too long text, 429 limits.
 """
@@ -71,10 +72,18 @@ class FakeTelegram:
     """A fake Telegram Bot API server on loopback for a real PTB Application."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "benken_test_bot",
-                 enforce_limits: bool = False):
+                 enforce_limits: bool = False, scale: float = 1.0):
+        if scale <= 0:
+            raise ValueError("scale must be positive")
         self.token = token
         self.bot_username = bot_username
         self.enforce_limits = enforce_limits
+        # `scale` multiplies the enforced limits (for benchmarks at scaled-up rates):
+        # the per-chat gap is PRIVATE_GAP/scale, the overall and group caps times scale.
+        self.scale = scale
+        self._private_gap = PRIVATE_GAP / scale
+        self._global_per_second = GLOBAL_PER_SECOND * scale
+        self._group_per_minute = GROUP_PER_MINUTE * scale
         self.base_url = ""
         self.base_file_url = ""
         self.calls: list[dict] = []
@@ -271,11 +280,11 @@ class FakeTelegram:
         group = self._group_accepted.setdefault(chat_id, deque()) if isinstance(chat_id, int) and chat_id < 0 else None
         while group and now - group[0] >= 60.0:
             group.popleft()
-        if len(self._accepted) >= GLOBAL_PER_SECOND:
+        if len(self._accepted) >= self._global_per_second:
             return False
-        if group is not None and len(group) >= GROUP_PER_MINUTE:
+        if group is not None and len(group) >= self._group_per_minute:
             return False
-        if group is None and now - self._last_by_chat.get(chat_id, -1e9) < PRIVATE_GAP:
+        if group is None and now - self._last_by_chat.get(chat_id, -1e9) < self._private_gap:
             return False
         self._accepted.append(now)
         self._last_by_chat[chat_id] = now

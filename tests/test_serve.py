@@ -81,3 +81,55 @@ async def test_serve_answers_sms_and_delivers_staff_answers(database_url):
             server.terminate()
             output = server.communicate(timeout=20)[0]
     assert "90012345" not in output  # no phone numbers in the server's log
+
+
+async def test_two_hour_reminder_reaches_an_sms_volunteer_within_a_minute(app, database_url):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from bot import services
+    from bot.models import Reminder
+
+    start = datetime.now(timezone.utc) + timedelta(hours=2, seconds=15)
+    async with app.sessions() as session, session.begin():
+        await services.create_event(
+            session, area_slug="furuset", titles={"nb": "Vårrydding"}, place="Ved biblioteket",
+            start_at=start, end_at=start + timedelta(hours=2), capacity=5, timezone="Europe/Oslo",
+        )
+    async with FakeTwilio(SID, TOKEN) as fake:
+        port = free_port()
+        env = {
+            **os.environ, "DATABASE_URL": database_url, "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_FROM_NUMBER": "+4759440000", "TWILIO_API_BASE_URL": fake.base_url, "PUBLIC_BASE_URL": PUBLIC,
+        }
+        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                for _ in range(100):
+                    try:
+                        if (await client.get("/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                validator = RequestValidator(TOKEN)
+                for number, body in enumerate(["hei", "2", "1", "2", "1", "1"]):  # English, Furuset, join, sign up
+                    form = {"MessageSid": f"SMr{number:031d}", "From": "+4790012346", "Body": body}
+                    headers = {"X-Twilio-Signature": validator.compute_signature(PUBLIC + "/sms/twilio", form)}
+                    reply = await client.post("/sms/twilio", data=form, headers=headers)
+                assert "D-1" in reply.text
+            async with app.sessions() as session:
+                kinds = (await session.execute(select(Reminder.kind).where(Reminder.signup_id.is_not(None)))).scalars().all()
+            assert kinds == ["event_2h"]  # signed up two hours before: no day-before reminder
+            due = start - timedelta(hours=2)
+            deadline = time.monotonic() + (due - datetime.now(timezone.utc)).total_seconds() + 60
+            while not fake.messages and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+            assert fake.messages, "the 2-hour reminder did not arrive within a minute of its due time"
+            arrived = datetime.now(timezone.utc)
+            assert arrived - due < timedelta(seconds=60)
+            assert fake.messages[0]["to"] == "+4790012346" and "Vårrydding" in fake.messages[0]["body"]
+        finally:
+            server.terminate()
+            server.wait(timeout=20)

@@ -1,0 +1,114 @@
+"""Survival: a database that is busy or drops its connections, and a sender that dies
+half-way. Nothing is lost, nothing is sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot import outbox, services
+from bot.models import Idea, OutboxMessage
+from bot.outbox import STALE_CLAIM, SENT, SendResult
+
+from .conftest import BACKEND, daytime
+from .factories import Chat, make_resident
+
+
+class CountingSender:
+    channel = "telegram"
+
+    def __init__(self):
+        self.sent: list[int] = []
+
+    async def send(self, resident, message) -> SendResult:
+        await asyncio.sleep(0.001)  # let the other worker run in between
+        self.sent.append(message.id)
+        return SendResult(SENT, provider_message_id=str(message.id))
+
+    async def close(self) -> None:
+        pass
+
+
+async def queue(app, n: int) -> list[int]:
+    async with app.sessions() as session, session.begin():
+        ids = []
+        for _ in range(n):
+            message = await services.enqueue(session, await make_resident(session), "test", "Hei")
+            await session.flush()
+            ids.append(message.id)
+    return ids
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's write lock")
+async def test_a_briefly_locked_sqlite_database_only_delays_the_answer(app, database_url):
+    chat = Chat(app)
+    await chat.script("hi", "2", "1", "1")
+    path = make_url(database_url).database
+    holder = sqlite3.connect(path, timeout=5)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing for a moment
+
+    async def release_later():
+        await asyncio.sleep(1.5)
+        holder.commit()
+
+    started = time.monotonic()
+    _, replies = await asyncio.gather(release_later(), chat.say("A skate ramp behind the school"))
+    holder.close()
+    assert time.monotonic() - started >= 1.4
+    assert replies and "What is your idea about?" in replies[-1].text
+    await chat.script("4", "skip", "skip", "yes", "send")
+    async with app.sessions() as session:
+        assert (await session.execute(select(Idea.text))).scalar_one() == "A skate ramp behind the school"
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL backends")
+async def test_dropped_postgresql_connections_are_replaced(app, database_url):
+    chat = Chat(app)
+    await chat.script("hi", "2", "1")
+    url = make_url(database_url)
+    admin = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database="postgres")
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            url.database,
+        )
+    finally:
+        await admin.close()
+    assert killed >= 1  # the pool's idle connections are gone
+    replies = await chat.say("1")
+    assert replies and "What is your idea" in replies[-1].text
+
+
+async def test_two_senders_never_send_the_same_message(app):
+    ids = await queue(app, 40)
+    first, second = CountingSender(), CountingSender()
+    await asyncio.gather(
+        outbox.drain_once(app, {"telegram": first}, now=daytime()),
+        outbox.drain_once(app, {"telegram": second}, now=daytime()),
+    )
+    assert sorted(first.sent + second.sent) == ids
+
+
+async def test_a_sender_killed_half_way_sends_nothing_twice(app):
+    ids = await queue(app, 6)
+    claimed = await outbox.claim_due(app, ["telegram"], now=daytime(), limit=4)  # then the process died
+    assert claimed == ids[:4]
+    # A restart soon after leaves the claims alone: they may belong to a live worker.
+    assert await outbox.recover_interrupted(app, now=daytime() + timedelta(seconds=30)) == 0
+    # Later they are settled as not confirmed, and never sent again.
+    assert await outbox.recover_interrupted(app, now=daytime() + STALE_CLAIM + timedelta(seconds=1)) == 4
+    sender = CountingSender()
+    await outbox.drain_once(app, {"telegram": sender}, now=daytime() + STALE_CLAIM + timedelta(seconds=2))
+    assert sender.sent == ids[4:]
+    async with app.sessions() as session:
+        failed = (await session.execute(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
+        )).scalar_one()
+    assert failed == 4
