@@ -190,7 +190,9 @@ class IdeaStatusChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the staff's own words, as written
+    template: Mapped[str | None] = mapped_column(String(16))  # a ready-made answer, translated when shown
+    template_param: Mapped[str | None] = mapped_column(String(120))  # its season or agency
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -323,6 +325,22 @@ class Staff(Base):
     digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")  # daily, weekly, never
     email: Mapped[str | None] = mapped_column(String(254))  # digests by e-mail too, when SMTP_URL is set
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffState(Base):
+    """What a staff member is in the middle of on Telegram: an answer waiting for their own
+    words, a new dugnad being described, a broadcast waiting for confirmation.
+
+    `kind` is answer, newevent or broadcast; `data` holds what was given so far. Any
+    command clears it; one idle for a day is ignored.
+    """
+
+    __tablename__ = "staff_states"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StaffArea(Base):

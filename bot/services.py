@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.labels import idea_statuses
+from conversations.labels import ANSWER_TEMPLATES, SEASONS, answer_template, idea_statuses
 
 from . import schedule
-from .areas import Area
+from .areas import Area, Areas
 from .i18n import DEFAULT_LOCALE, Text
 from .quiet import next_morning
 from .models import (
@@ -50,6 +51,8 @@ from .models import (
     Resident,
     SafetyReport,
     Signup,
+    Staff,
+    StaffArea,
     utcnow,
 )
 
@@ -187,21 +190,27 @@ async def support_idea(session: AsyncSession, resident: Resident, idea_id: int) 
     return True
 
 
-async def resident_ideas(session: AsyncSession, resident: Resident) -> list[tuple[Idea, str | None]]:
-    """The resident's own ideas, newest first, each with the staff's latest note."""
+async def resident_ideas(
+    session: AsyncSession, resident: Resident
+) -> list[tuple[Idea, IdeaStatusChange | None]]:
+    """The resident's own ideas, newest first, each with the staff's latest answer (a
+    change with a ready-made answer or their own words)."""
     ideas = (
         await session.execute(select(Idea).where(Idea.author_id == resident.id).order_by(Idea.id.desc()))
     ).scalars().all()
-    notes: dict[int, str | None] = {}
+    answers: dict[int, IdeaStatusChange] = {}
     if ideas:
         changes = await session.execute(
             select(IdeaStatusChange)
-            .where(IdeaStatusChange.idea_id.in_([i.id for i in ideas]), IdeaStatusChange.note.is_not(None))
+            .where(
+                IdeaStatusChange.idea_id.in_([i.id for i in ideas]),
+                (IdeaStatusChange.note.is_not(None)) | (IdeaStatusChange.template.is_not(None)),
+            )
             .order_by(IdeaStatusChange.id)
         )
         for change in changes.scalars():
-            notes[change.idea_id] = change.note
-    return [(idea, notes.get(idea.id)) for idea in ideas]
+            answers[change.idea_id] = change
+    return [(idea, answers.get(idea.id)) for idea in ideas]
 
 
 # Safety ---------------------------------------------------------------------------------
@@ -587,16 +596,30 @@ async def set_idea_status(
     note: str | None,
     timezone: str,
     staff_id: int | None = None,
+    template: str | None = None,
+    template_param: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Record a staff answer and queue it to the author and every supporter, each in
-    their own language; returns how many residents will be told."""
+    their own language: the status, the chosen ready-made answer translated, and the
+    staff's own words as written. Returns how many residents will be told."""
+    if template is not None and template not in ANSWER_TEMPLATES:
+        raise TransitionRefused(f"unknown answer template {template!r}")
+    if template in ("season", "passed_on") and not (template_param or "").strip():
+        raise TransitionRefused(f"the {template} answer needs {'a season' if template == 'season' else 'an agency'}")
+    if template == "season" and template_param not in SEASONS:
+        raise TransitionRefused(f"season must be one of {', '.join(SEASONS)}")
     if status not in IDEA_TRANSITIONS.get(idea.status, set()):
         raise TransitionRefused(f"I-{idea.id} cannot go from {idea.status} to {status}")
     now = now or utcnow()
     note = (note or "").strip() or None
     idea.status = status
-    session.add(IdeaStatusChange(idea_id=idea.id, status=status, note=note, staff_id=staff_id, created_at=now))
+    session.add(
+        IdeaStatusChange(
+            idea_id=idea.id, status=status, note=note, template=template, template_param=template_param,
+            staff_id=staff_id, created_at=now,
+        )
+    )
     supporters = (
         await session.execute(
             select(Resident).join(IdeaSupport, IdeaSupport.resident_id == Resident.id).where(IdeaSupport.idea_id == idea.id)
@@ -612,6 +635,8 @@ async def set_idea_status(
             text = t._(
                 "News about an idea you support, {ref}: {status}.", ref=t.ref("I", idea.id), status=idea_statuses(t)[status]
             )
+        if template:
+            text += "\n" + answer_template(t, template, template_param)
         if note:
             # Staff's own words go as written, marked as theirs.
             text += "\n" + t._("The district writes: {note}", note=note)
@@ -646,3 +671,86 @@ async def record_delivery(
     if opted_out:
         await set_opted_out(session, await session.get(Resident, message.resident_id), True)
     return True
+
+
+# Staff -----------------------------------------------------------------------------------------
+
+
+async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | None:
+    return (await session.execute(select(Staff).where(Staff.telegram_id == telegram_id))).scalar_one_or_none()
+
+
+async def staff_area_slugs(session: AsyncSession, staff: Staff, areas: Areas) -> list[str]:
+    """The areas a staff member sees and changes: all for admins, else their own."""
+    if staff.is_admin:
+        return [a.slug for a in areas]
+    own = set((await session.execute(select(StaffArea.area_slug).where(StaffArea.staff_id == staff.id))).scalars())
+    return [a.slug for a in areas if a.slug in own]
+
+
+async def reachable_residents(session: AsyncSession, area_slug: str) -> list[Resident]:
+    """Every resident of an area who has not opted out."""
+    return list(
+        (await session.execute(
+            select(Resident).where(Resident.area_slug == area_slug, Resident.opted_out.is_(False)).order_by(Resident.id)
+        )).scalars()
+    )
+
+
+async def broadcast(
+    session: AsyncSession, area_slug: str, render: Callable[[Text], str], *, kind: str, timezone: str,
+    now: datetime | None = None,
+) -> int:
+    """Queue one message to every opted-in resident of an area, each rendered in their own
+    language by `render`; sent as bulk, after answers. Returns how many."""
+    now = now or utcnow()
+    residents = await reachable_residents(session, area_slug)
+    for resident in residents:
+        await enqueue(session, resident, kind, render(Text(resident.locale, timezone)), not_before=now)
+    return len(residents)
+
+
+async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:
+    """Tell the whole area that an idea is done: the programme's quick, visible result."""
+    if idea.status != IDEA_DONE:
+        raise TransitionRefused(f"I-{idea.id} is not done yet")
+
+    def render(t: Text) -> str:
+        short = idea.text if len(idea.text) <= 80 else idea.text[:79].rstrip() + "…"
+        return t._(
+            "You said, we did! The idea {ref} is done: “{text}”. Thank you to everyone who took part.",
+            ref=t.ref("I", idea.id), text=short,
+        )
+
+    return await broadcast(session, idea.area_slug, render, kind="you_said_we_did", timezone=timezone, now=now)
+
+
+async def invite_helpers(session: AsyncSession, event: DugnadEvent, *, timezone: str, now: datetime | None = None) -> int:
+    """Invite residents of the event's area who said they want to help make an idea
+    happen, and are not signed up already. Returns how many."""
+    now = now or utcnow()
+    signed = select(Signup.resident_id).where(Signup.event_id == event.id, Signup.status != SIGNUP_CANCELLED)
+    helpers = (
+        await session.execute(
+            select(Resident)
+            .join(Idea, Idea.author_id == Resident.id)
+            .where(
+                Idea.area_slug == event.area_slug,
+                Idea.wants_to_help.is_(True),
+                Resident.opted_out.is_(False),
+                Resident.id.not_in(signed),
+            )
+            .distinct()
+            .order_by(Resident.id)
+        )
+    ).scalars().all()
+    for resident in helpers:
+        t = Text(resident.locale, timezone)
+        text = t._(
+            "You said you want to help. Come to the dugnad “{title}”, {when}, at {place}! "
+            "To sign up, write “{menu}”, then “{join}”.",
+            title=event_title(event, resident.locale), when=t.datetime(event.start_at), place=event.place,
+            menu=t.keyword("menu"), join=t._("Join a dugnad"),
+        )
+        await enqueue(session, resident, "invitation", text, not_before=now)
+    return len(helpers)

@@ -58,3 +58,38 @@ def signup_statuses(t: Text) -> dict[str, str]:
         "cancelled": t._("Cancelled"),
         "attended": t._("You took part"),
     }
+
+
+ANSWER_TEMPLATES = ("meeting", "season", "passed_on", "done_thanks")
+SEASONS = ("spring", "summer", "autumn", "winter")
+
+
+def seasons(t: Text) -> dict[str, str]:
+    return {
+        "spring": t.pgettext("season", "the spring"),
+        "summer": t.pgettext("season", "the summer"),
+        "autumn": t.pgettext("season", "the autumn"),
+        "winter": t.pgettext("season", "the winter"),
+    }
+
+
+def staff_answer(t: Text, change) -> str | None:
+    """The staff's answer stored in an IdeaStatusChange, as the resident reads it."""
+    parts = [answer_template(t, change.template, change.template_param)] if change.template else []
+    parts += [change.note] if change.note else []
+    return " ".join(parts) or None
+
+
+def answer_template(t: Text, key: str, param: str | None = None) -> str:
+    """A ready-made answer staff choose, in the resident's language. `param` is the season
+    key for "season" and the agency's name (as staff wrote it) for "passed_on"."""
+    if key == "meeting":
+        return t._("We will take your idea to the next planning meeting.")
+    if key == "season":
+        return t._("It is planned for {season}.", season=seasons(t).get(param or "", param or ""))
+    if key == "passed_on":
+        # Translators: {agency} is a Norwegian agency's name, e.g. Bymiljøetaten.
+        return t._("This is not ours to decide, so we passed it to {agency}.", agency=t.ltr(param or ""))
+    if key == "done_thanks":
+        return t._("It is done. Thank you!")
+    raise KeyError(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import services
 from bot.models import SIGNUP_OFFERED, Signup
 
-from ..labels import idea_statuses, signup_statuses
+from ..labels import idea_statuses, signup_statuses, staff_answer
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
 from .dugnad import CANCEL_STEP, when
@@ -20,13 +20,13 @@ async def ask_overview(ctx: Ctx) -> Prompt:
     lines: list[str] = []
     if ideas:
         lines.append(t._("Your ideas:"))
-        for idea, note in ideas:
+        for idea, answer in ideas:
             line = f"{t.ref('I', idea.id)} · {statuses[idea.status]}"
             # By SMS the reference and status are enough to find one's idea: every
             # character of a list costs, and the whole text is under "see my data".
             lines.append(line if sms else f"{line}: {ctx.quote(idea.text, in_list=True)}")
-            if note:
-                lines.append(t._("Answer: {note}", note=note))
+            if answer:
+                lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     if signups:
         lines.append(t._("Your dugnads:"))
         for signup, event in signups:

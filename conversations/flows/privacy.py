@@ -8,7 +8,7 @@ from bot import services
 from bot.i18n import LANGUAGE_NAMES
 from bot.models import IdeaSupport, SafetyReport
 
-from ..labels import idea_statuses, safety_categories, signup_statuses
+from ..labels import idea_statuses, safety_categories, signup_statuses, staff_answer
 from ..messages import Choice
 from ..steps import DONE, QUIET, Answer, Ctx, Flow, Prompt, Step
 from .dugnad import when
@@ -47,12 +47,12 @@ async def my_data(ctx: Ctx) -> str:
         t._("First message: {date}", date=t.date(resident.first_seen.astimezone(t.zone).date())),
     ]
     statuses = idea_statuses(t)
-    for idea, note in await services.resident_ideas(session, resident):
+    for idea, answer in await services.resident_ideas(session, resident):
         lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{idea.text}”")
         if idea.place_text:
             lines.append(t._("Place: {place}", place=idea.place_text))
-        if note:
-            lines.append(t._("Answer: {note}", note=note))
+        if answer:
+            lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     supported = (await session.execute(select(IdeaSupport.idea_id).where(IdeaSupport.resident_id == resident.id))).scalars().all()
     if supported:
         lines.append(t._("Ideas you support: {refs}", refs=", ".join(t.ref("I", i) for i in supported)))
