@@ -15,6 +15,7 @@ from .areas import AreasError, load_areas
 from .i18n import LANGUAGE_NAMES
 from .models import IDEA_STATUSES, DugnadEvent, Idea, Signup, Staff, StaffArea, utcnow
 from .staff_i18n import STAFF_LOCALES
+from conversations.labels import ANSWER_TEMPLATES
 from .settings import SettingsError, load_settings
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
@@ -91,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("id", help="12 or I-12")
     status.add_argument("status", choices=IDEA_STATUSES)
     status.add_argument("--note", help="the staff's own words, sent as written")
+    status.add_argument("--template", choices=ANSWER_TEMPLATES, help="a ready-made answer, translated for each resident")
+    status.add_argument("--param", help="the template's season (spring, summer, autumn, winter) or agency name")
 
     exporter = commands.add_parser("export", help="write records to stdout")
     exporter.add_argument("kind", choices=export.KINDS)
@@ -202,7 +205,8 @@ async def _idea_status(app, args) -> None:
             raise UsageError(f"no idea I-{raw}")
         try:
             told = await services.set_idea_status(
-                session, idea, args.status, note=args.note, timezone=app.settings.timezone
+                session, idea, args.status, note=args.note, timezone=app.settings.timezone,
+                template=args.template, template_param=args.param,
             )
         except services.TransitionRefused as refused:
             raise UsageError(str(refused)) from None

@@ -40,12 +40,12 @@ from ..inbox import receive
 from ..models import OutboxMessage, Resident
 from ..outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, SendResult
 from ..pace import Pace
+from .staff_desk import StaffDesk
+from .telegram_api import MAX_TEXT, escaped_pieces, seconds, split_text, with_retries
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # Telegram's limit for one message, in characters after entity parsing
 CHAT_MESSAGES_PER_SECOND = 1.0  # Telegram's advice for one private chat
-SEND_ATTEMPTS = 4  # for 5xx and timeouts, with backoff 1 s, 2 s, 4 s
 CALLBACK_SEPARATOR = "|"  # callback_data is "<prompt>|<choice key>", at most 64 bytes
 # Telegram's client language codes that mean one of ours.
 CLIENT_LANGUAGES = {"no": "nb", "nn": "nb", "nb": "nb", "prs": "fa"} | {code: code for code in LANGUAGE_NAMES}
@@ -80,17 +80,6 @@ def parse_update(update: Update) -> tuple[int, Inbound, str | None] | None:
 # Outbound -----------------------------------------------------------------------------------
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a line break or space where possible."""
-    pieces = []
-    while len(text) > limit:
-        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return pieces + [text] if text else pieces
-
-
 def merge(messages: list[Outbound]) -> list[Outbound]:
     """Texts without choices go in front of the next message, so a reply is one message
     where it fits (each message to one chat costs a second)."""
@@ -121,16 +110,6 @@ def keyboard(message: Outbound) -> Any:
             [[InlineKeyboardButton(choice.label, callback_data=f"{prefix}{choice.key}")] for choice in message.choices]
         )
     return None
-
-
-def escaped_pieces(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """The text HTML-escaped (every character shows as written) in pieces that fit, even
-    counting escapes: a text full of "<" grows fourfold."""
-    pieces = []
-    for piece in split_text(text, limit) or [""]:
-        escaped = html.escape(piece, quote=False)
-        pieces.extend([escaped] if len(escaped) <= MAX_TEXT else escaped_pieces(piece, limit // 2))
-    return pieces
 
 
 def render(message: Outbound) -> list[tuple[str, Any]]:
@@ -164,26 +143,6 @@ class ChatRateLimiter(AIORateLimiter):
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
-async def with_retries(call, *args: Any, **kwargs: Any) -> Any:
-    """A Bot API call retried on 5xx and timeouts, with backoff (429s are the limiter's)."""
-    for attempt in range(SEND_ATTEMPTS):
-        try:
-            return await call(*args, **kwargs)
-        except (Forbidden, RetryAfter):
-            raise
-        except BadRequest:  # our mistake: sending again will not help
-            raise
-        except NetworkError:  # 5xx, timeouts, connection errors
-            if attempt == SEND_ATTEMPTS - 1:
-                raise
-            await asyncio.sleep(2**attempt)
-
-
-def seconds(value: Any) -> float:
-    """RetryAfter.retry_after is an int or a timedelta, depending on PTB's settings."""
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
-
-
 async def send(bot: Bot, chat_id: int, message: Outbound, *, clear_keyboard: bool = False) -> list[int]:
     """Send one message (in pieces if long); the ids of the Telegram messages."""
     ids = []
@@ -203,10 +162,15 @@ class TelegramChannel:
 
     def __init__(self, app: App, bot: Bot):
         self.app, self.bot = app, bot
+        self.desk = StaffDesk(app, bot)
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def handle(self, update: Update) -> bool:
         """Handle one update (polling or webhook); False when it was seen before or ignored."""
+        staff = await self.desk.staff_for(update)
+        if staff is not None:
+            async with self._locks.setdefault(staff.telegram_id, asyncio.Lock()):
+                return await self.desk.handle(update, staff)
         parsed = parse_update(update)
         if parsed is None:
             return False
