@@ -153,3 +153,21 @@ async def test_csv_export_never_hands_a_spreadsheet_a_formula(app, database_url)
     assert rows[0]["text"] == "'=HYPERLINK(\"http://x\",\"click\")"
     as_json = benken(database_url, "export", "ideas", "--format", "json").stdout
     assert json.loads(as_json)["text"] == "=HYPERLINK(\"http://x\",\"click\")"  # JSON keeps it verbatim
+
+
+async def test_idea_status_with_a_template_from_the_cli(app, database_url):
+    from sqlalchemy import select
+
+    from bot.i18n import Text
+    from bot.models import OutboxMessage
+
+    chat = Chat(app, channel="sms", locale="pl")
+    await chat.script("hi", "1", "1", "1", "Ławki przy placu zabaw", "1", "skip", "no", "1")
+    refused = benken(database_url, "idea", "status", "I-1", "planned", "--template", "season")
+    assert refused.returncode == 1 and "needs a season" in refused.stderr
+    answered = benken(database_url, "idea", "status", "I-1", "planned", "--template", "season", "--param", "summer")
+    assert answered.returncode == 0, answered.stderr
+    async with app.sessions() as session:
+        text = (await session.execute(select(OutboxMessage.text))).scalar_one()
+    polish = Text("pl")
+    assert polish._("It is planned for {season}.", season=polish.pgettext("season", "the summer")) in text
