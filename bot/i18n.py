@@ -56,16 +56,17 @@ class CatalogMissing(LookupError):
 
 
 @lru_cache(maxsize=None)
-def translations(locale: str) -> Translations:
-    po_path = locales_dir() / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def translations(locale: str, domain: str = DOMAIN) -> Translations:
+    """The compiled catalog of a locale in a domain (fuzzy entries left out)."""
+    po_path = locales_dir() / locale / "LC_MESSAGES" / f"{domain}.po"
     if not po_path.is_file():
-        raise CatalogMissing(f"no catalog for {locale!r} at {po_path}")
+        raise CatalogMissing(f"no {domain} catalog for {locale!r} at {po_path}")
     with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=locale, domain=DOMAIN)
+        catalog = read_po(po_file, locale=locale, domain=domain)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return Translations(buffer, domain=domain)
 
 
 def isolate(text: str) -> str:

@@ -1,5 +1,5 @@
 """Staff-facing language: the `staff` gettext domain (Norwegian Bokmål and English) and
-CLDR formatting for what district workers read (digests, and later staff commands).
+CLDR formatting for what district workers read (digests, staff commands).
 
 Kept apart from the resident catalogs (`messages`, ten languages, all complete) so that a
 string for staff never lands in front of ten translators. Staff strings are marked with
@@ -12,37 +12,24 @@ Catalogs are compiled from the `.po` files when first used, as in bot/i18n.py.
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from .i18n import CatalogMissing, locales_dir
+from .i18n import translations
 
 STAFF_DOMAIN = "staff"
 STAFF_DEFAULT_LOCALE = "nb"
 STAFF_LOCALES = ("nb", "en")
 
 
-@lru_cache(maxsize=None)
 def staff_translations(locale: str) -> Translations:
     """The compiled staff catalog of a staff locale (fuzzy entries left out)."""
-    po_path = locales_dir() / locale / "LC_MESSAGES" / f"{STAFF_DOMAIN}.po"
-    if not po_path.is_file():
-        raise CatalogMissing(f"no staff catalog for {locale!r} at {po_path}")
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=locale, domain=STAFF_DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain=STAFF_DOMAIN)
+    return translations(locale, STAFF_DOMAIN)
 
 
 class StaffText:

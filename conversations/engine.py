@@ -20,7 +20,7 @@ from .flows.menu import help_text
 from .keywords import GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
 from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Choice, Inbound, Outbound
-from .steps import CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, WRITE, Answer, Ctx, EngineConfig, Invalid
+from .steps import CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid
 
 IDLE_RESET = timedelta(hours=24)  # the rule: a day away starts again at the menu
 

@@ -14,7 +14,6 @@ import shutil
 import socket
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
-from pathlib import Path
 
 import asyncpg
 import pytest

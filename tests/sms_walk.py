@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot import reminders, services
 from bot.app import App, open_app
 from bot.channels.sms import gsm_safe, render, segments
-from bot.i18n import LANGUAGE_NAMES, Text
+from bot.i18n import LANGUAGE_NAMES
 from bot.models import DugnadEvent, OutboxMessage, Signup
 from bot.settings import Settings
 from conversations.messages import COMMAND, UNSUPPORTED, Inbound

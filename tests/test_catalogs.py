@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.i18n import FSI, LANGUAGE_NAMES, LOCALES, PDI, RTL_LOCALES, Text, locales_dir, translations
+from bot.staff_i18n import STAFF_LOCALES
 from conversations.keywords import keyword_words
 
 from .catalog_check import load, problems
@@ -37,13 +38,15 @@ def test_catalog_is_complete_and_consistent(locale):
     assert problems(locale) == []
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_msgfmt_check_is_clean(locale):
+@pytest.mark.parametrize(
+    "locale, domain", [(code, "messages") for code in LOCALES] + [(code, "staff") for code in STAFF_LOCALES]
+)
+def test_msgfmt_check_is_clean(locale, domain):
     if shutil.which("msgfmt") is None:
         if os.environ.get("CI"):
             pytest.fail("msgfmt is missing: .ci/run installs Debian's gettext")
         pytest.skip("msgfmt (Debian's gettext) is not installed")
-    po = locales_dir() / locale / "LC_MESSAGES" / "messages.po"
+    po = locales_dir() / locale / "LC_MESSAGES" / f"{domain}.po"
     result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr

@@ -10,9 +10,7 @@ import email.policy
 import html
 import io
 import logging
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -443,18 +441,6 @@ def staff_problems(locale: str) -> list[str]:
 def test_staff_catalog_is_complete_and_consistent(locale):
     assert staff_problems(locale) == []
     assert StaffText(locale)._s("New ideas") == {"nb": "Nye ideer", "en": "New ideas"}[locale]
-
-
-@pytest.mark.parametrize("locale", STAFF_LOCALES)
-def test_staff_catalog_passes_msgfmt_check(locale):
-    if shutil.which("msgfmt") is None:
-        if os.environ.get("CI"):
-            pytest.fail("msgfmt is missing: .ci/run installs Debian's gettext")
-        pytest.skip("msgfmt (Debian's gettext) is not installed")
-    po = locales_dir() / locale / "LC_MESSAGES" / "staff.po"
-    result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr
 
 
 def _extract(tmp_path: Path, *keywords: str) -> list:

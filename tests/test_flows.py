@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.models import (
@@ -21,7 +20,7 @@ from bot.models import (
 )
 from conversations.engine import IDLE_RESET
 
-from .factories import Chat, make_event, make_resident
+from .factories import Chat, make_event
 
 
 async def onboard(app, **kwargs) -> Chat:
@@ -192,7 +191,7 @@ async def test_stale_button_is_refused(app):
 
 
 async def test_dugnad_sign_up_waiting_list_cancel_and_offer(app, session):
-    event = await make_event(session, capacity=1, title="Vårrydding", title_en="Spring clean-up")
+    await make_event(session, capacity=1, title="Vårrydding", title_en="Spring clean-up")
     await session.commit()
     first, second = await onboard(app), await onboard(app, channel="sms")
 
@@ -286,7 +285,7 @@ async def test_support_an_idea_once_and_see_it_in_my_things(app):
 
 
 async def test_see_and_delete_my_data_keeping_ideas(app, session):
-    event = await make_event(session, capacity=5)
+    await make_event(session, capacity=5)
     await session.commit()
     chat = await onboard(app, channel="sms")
     await chat.script("1", "Flowers along the main road", "6", "skip", "no", "send")

@@ -28,6 +28,17 @@ def daytime_zone() -> str:
     return "Etc/GMT" + ("-" if offset > 0 else "+") + str(abs(offset)) if offset else "Etc/GMT"
 
 
+async def wait_healthy(client: httpx.AsyncClient) -> None:
+    for _ in range(100):
+        try:
+            if (await client.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("benken serve did not come up")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,12 +64,7 @@ async def test_serve_answers_sms_and_delivers_staff_answers(database_url):
         )
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-                for _ in range(100):
-                    try:
-                        if (await client.get("/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.1)
+                await wait_healthy(client)
                 validator = RequestValidator(TOKEN)
                 for number, body in enumerate(["hei", "2", "1", "1", "More benches please", "1", "skip", "yes", "1"]):
                     form = {"MessageSid": f"SM{number:032d}", "From": "+4790012345", "Body": body}
@@ -107,12 +113,7 @@ async def test_two_hour_reminder_reaches_an_sms_volunteer_within_a_minute(app, d
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-                for _ in range(100):
-                    try:
-                        if (await client.get("/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.1)
+                await wait_healthy(client)
                 validator = RequestValidator(TOKEN)
                 for number, body in enumerate(["hei", "2", "1", "2", "1", "1"]):  # English, Furuset, join, sign up
                     form = {"MessageSid": f"SMr{number:031d}", "From": "+4790012346", "Body": body}

@@ -3,7 +3,6 @@ are answered, only for their areas, and every answer reaches residents in their 
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from bot.models import DugnadEvent, Idea, IdeaStatusChange, OutboxMessage, Resid
 
 from .conftest import in_days
 from .factories import make_resident
-from .test_telegram import TOKEN, telegram, texts  # noqa: F401  (the running bot fixture)
+from .test_telegram import telegram, texts  # noqa: F401  (the running bot fixture)
 
 STAFF_ID = 9001
 

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from bot import outbox, services
 from bot.app import App, open_app
-from bot.channels.telegram import MAX_TEXT, TelegramSender, build_application, escaped_pieces, merge, split_text
+from bot.channels.telegram import MAX_TEXT, TelegramSender, build_application, escaped_pieces, merge
+from bot.channels.telegram_api import split_text
 from bot.i18n import FSI, PDI
 from bot.metrics import Metrics
 from bot.models import Idea, InboundMessage, OutboxMessage, Resident, SafetyReport, Signup

@@ -41,7 +41,7 @@ from ..models import OutboxMessage, Resident
 from ..outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, SendResult
 from ..pace import Pace
 from .staff_desk import StaffDesk
-from .telegram_api import MAX_TEXT, escaped_pieces, seconds, split_text, with_retries
+from .telegram_api import MAX_TEXT, escaped_pieces, seconds, with_retries
 
 log = logging.getLogger(__name__)
 
