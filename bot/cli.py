@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--frequency", choices=("daily", "weekly", "never"), default="weekly", help="digest")
     staff_add.add_argument("--email", help="also send the digest here (needs SMTP_URL)")
 
+    impact = commands.add_parser("impact", help="the figures a programme report needs")
+    impact.add_argument("--area")
+    impact.add_argument("--days", type=int, default=365)
+    impact.add_argument("--lang", choices=STAFF_LOCALES, default="nb")
+
     digest = commands.add_parser("digest", help="the staff digest: print it, or send it now")
     digest.add_argument("--area")
     digest.add_argument("--days", type=int, default=7)
@@ -137,6 +142,12 @@ async def _run(args: argparse.Namespace, settings) -> int:
             await _signup_attended(app, args)
         elif args.command == "digest":
             await _digest(app, args)
+        elif args.command == "impact":
+            from .impact import impact_command
+
+            if args.days < 1:
+                raise UsageError("--days must be at least 1")
+            await impact_command(app, area=args.area, days=args.days, locale=args.lang, out=sys.stdout)
         elif args.command == "run":
             from .run import run
 

@@ -187,7 +187,7 @@ async def test_render_text_and_html_show_the_parts_and_escape_resident_text(app,
     assert XSS in text and "Vårrydding <ute>" in text
     assert html.escape(XSS) in page and "<script>" not in page and "<ute>" not in page
     assert set(re.findall(r"</?[a-z]+>", page)) <= {"<b>", "</b>", "<i>", "</i>"}
-    for needed in ("posisjon på kartet", "Skrevet på Soomaali", "støttet av 2 innbyggere", "2 av 2 plasser er tatt",
+    for needed in ("posisjon på kartet", "Skrevet på Soomaali", "støttet av 2 beboere", "2 av 2 plasser er tatt",
                    "1 på venteliste", "2 meldinger (kveld: 1, natt: 1)", "FORSINKET", "20 dager gammel", "17. november 2026"):
         assert needed in text, needed
     overdue_line = next(line for line in text.splitlines() if f"I-{seed_.ideas['old']} " in line)

@@ -166,3 +166,15 @@ async def test_a_staff_member_is_a_resident_outside_staff_work(telegram):  # noq
     sent = await telegram.send(telegram.fake.text, STAFF_ID, "/broadcast")
     sent = await telegram.send(telegram.fake.text, STAFF_ID, "/cancel")
     assert "stopped" in texts(sent).lower()
+
+
+async def test_impact_for_staff_on_telegram_and_the_cli(telegram, database_url):  # noqa: F811
+    from .test_cli import benken
+
+    await seed(telegram.app)
+    sent = await telegram.send(telegram.fake.text, STAFF_ID, "/impact")
+    assert "residents" in texts(sent) and "hours of dugnad" in texts(sent)
+    sent = await telegram.send(telegram.fake.text, STAFF_ID, "/impact romsas")
+    assert "not one of your areas" in texts(sent)
+    printed = benken(database_url, "impact", "--area", "furuset", "--lang", "en")
+    assert printed.returncode == 0 and "hours of dugnad" in printed.stdout

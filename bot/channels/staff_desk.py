@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..staff_i18n import StaffText
 from ..digest import split_html
+from ..impact import measure, name_areas, render_html as impact_html
 from .telegram_api import with_retries
 
 PREFIX = "staff"  # callback data: staff|<action>|<args…>
@@ -615,17 +616,18 @@ class _Work:
     # Impact and broadcast -------------------------------------------------------------------------
 
     async def cmd_impact(self, args: list[str]) -> None:
-        from ..impact import measure, render_html
-
         area = next((a for a in args if self.desk.app.areas.get(a)), None)
         days = next((int(a) for a in args if a.isdigit()), 365)
         if area and area not in self.slugs:
             self.say(_esc(self.t._s("That is not one of your areas.")))
             return
         now = utcnow()
-        impact = await measure(self.session, area_slugs=[area] if area else self.slugs,
-                               since=now - timedelta(days=days), until=now, timezone=self.tz)
-        self.say(render_html(impact, self.t.locale))
+        impact = name_areas(
+            await measure(self.session, area_slugs=[area] if area else self.slugs,
+                          since=now - timedelta(days=days), until=now, timezone=self.tz),
+            self.desk.app.areas,
+        )
+        self.say(impact_html(impact, self.t.locale))
 
     async def cmd_broadcast(self, _args) -> None:
         data: dict = {"step": "area"}
