@@ -348,14 +348,13 @@ async def test_healthz_and_metrics(client):
     assert 'benken_inbound_messages_total{channel="sms"} 1.0' in metrics.text
 
 
-async def test_healthz_says_503_when_the_database_is_gone(tmp_path):
+async def test_healthz_says_503_when_the_database_is_gone():
     from bot.settings import Settings
 
-    async with open_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")) as opened:
+    # Nothing listens on port 1: every connection is refused at once.
+    unreachable = Settings(database_url="postgresql+asyncpg://benken@127.0.0.1:1/benken")
+    async with open_app(unreachable, migrate=False) as opened:
         web = create_web(opened, Metrics())
-        (tmp_path / "db.sqlite").unlink()
-        (tmp_path / "db.sqlite").mkdir()  # now a folder: SQLite cannot open it
-        await opened.engine.dispose()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://internal") as c:
             response = await c.get("/healthz")
     assert response.status_code == 503 and response.json()["database"] == "unreachable"
