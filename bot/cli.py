@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import db, demo, export, services
@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("kind", choices=export.KINDS)
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
     exporter.add_argument("--area")
+    exporter.add_argument("--days", type=int, help="only the last N days (by creation, report day or start)")
     return parser
 
 
@@ -161,7 +162,10 @@ async def _run(args: argparse.Namespace, settings) -> int:
         elif args.command == "export":
             if args.area:
                 app.areas.require(args.area)
-            await export.write(app, args.kind, args.format, args.area, sys.stdout)
+            if args.days is not None and args.days < 1:
+                raise UsageError("--days must be at least 1")
+            since = utcnow() - timedelta(days=args.days) if args.days else None
+            await export.write(app, args.kind, args.format, args.area, sys.stdout, since=since)
     return 0
 
 

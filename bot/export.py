@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from typing import Any, Callable, TextIO
 
 from sqlalchemy import Select, func, select
@@ -108,9 +109,23 @@ def _events(area: str | None) -> tuple[list[str], Select, Callable]:
 EXPORTS = {"ideas": _ideas, "safety": _safety, "signups": _signups, "events": _events}
 
 
-async def write(app: App, kind: str, fmt: str, area: str | None, out: TextIO) -> int:
-    """Write every record of `kind` to `out`; returns how many."""
+# The moment each kind is dated by, for --days.
+DATED_BY = {
+    "ideas": Idea.created_at,
+    "safety": SafetyReport.reported_on,
+    "signups": Signup.created_at,
+    "events": DugnadEvent.start_at,
+}
+
+
+async def write(
+    app: App, kind: str, fmt: str, area: str | None, out: TextIO, *, since: datetime | None = None
+) -> int:
+    """Write every record of `kind` (in `area`, from `since`) to `out`; returns how many."""
     columns, query, row = EXPORTS[kind](area)
+    if since is not None:
+        column = DATED_BY[kind]
+        query = query.where(column >= (since.date() if kind == "safety" else since))
     writer = csv.writer(out) if fmt == "csv" else None
     if writer:
         writer.writerow(columns)

@@ -86,3 +86,11 @@ class Chat:
     @property
     def choices(self) -> list[str]:
         return [c.label for c in self.last[-1].choices] if self.last else []
+
+
+async def make_idea(session, author: Resident, app: App, *, text="Flere benker", category="meeting_places",
+                    area="furuset", wants_to_help=False, now: datetime | None = None):
+    from bot import services
+
+    draft = services.IdeaDraft(text=text, category=category, wants_to_help=wants_to_help)
+    return await services.submit_idea(session, author, app.areas.require(area), draft, timezone="Europe/Oslo", now=now)

@@ -171,3 +171,19 @@ async def test_idea_status_with_a_template_from_the_cli(app, database_url):
         text = (await session.execute(select(OutboxMessage.text))).scalar_one()
     polish = Text("pl")
     assert polish._("It is planned for {season}.", season=polish.pgettext("season", "the summer")) in text
+
+
+async def test_export_of_the_last_days(app, database_url):
+    from datetime import timedelta
+
+    from bot.models import utcnow
+
+    from .factories import make_idea, make_resident
+
+    async with app.sessions() as session, session.begin():
+        author = await make_resident(session)
+        await make_idea(session, author, app, text="Old idea", now=utcnow() - timedelta(days=40))
+        await make_idea(session, author, app, text="New idea", now=utcnow() - timedelta(days=2))
+    rows = list(csv.DictReader(io.StringIO(benken(database_url, "export", "ideas", "--days", "30").stdout)))
+    assert [r["text"] for r in rows] == ["New idea"]
+    assert len(list(csv.DictReader(io.StringIO(benken(database_url, "export", "ideas").stdout)))) == 2

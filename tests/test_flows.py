@@ -340,3 +340,19 @@ async def test_duplicate_delivery_is_handled_once(app):
     assert first.messages and not first.duplicate
     assert again.duplicate and again.messages == [] and again.stored_reply == [m.text for m in first.messages]
     assert await count(app, InboundMessage) == 1
+
+
+async def test_all_three_flows_in_norwegian_by_labels(app, session):
+    await make_event(session, capacity=4, title="Vårrydding")
+    await session.commit()
+    chat = Chat(app)
+    await chat.script("hei", "norsk", "furuset")
+    assert chat.choices[0] == "Del en idé"
+    await chat.script("del en idé", "Gatelys langs stien til skolen", "lys", "hopp over", "hopp over", "ja", "send")
+    assert "I-1" in chat.text
+    await chat.script("bli med på dugnad", "vårrydding", "meld meg på")
+    assert "D-1" in chat.text
+    await chat.script("si fra", "nei", "Undergangen ved stasjonen", "om natten", "dårlig lys", "hopp over", "anonymt")
+    assert "S-1" in chat.text
+    report = await only(app, SafetyReport)
+    assert (report.time_of_day, report.category, report.anonymous) == ("night", "lighting", True)
