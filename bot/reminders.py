@@ -48,8 +48,11 @@ TICK_BATCH = 100
 
 
 async def tick(app: App, *, now: datetime | None = None) -> int:
-    """Handle every due reminder; returns how many were handled (sent or dropped)."""
+    """Handle every due reminder, and forget what no longer needs keeping; returns how
+    many reminders were handled (sent or dropped)."""
     now = now or utcnow()
+    async with app.sessions() as session, session.begin():
+        await services.forget_old_inbound(session, now=now)
     handled = 0
     while True:
         async with app.sessions() as session, session.begin():

@@ -754,3 +754,22 @@ async def invite_helpers(session: AsyncSession, event: DugnadEvent, *, timezone:
         )
         await enqueue(session, resident, "invitation", text, not_before=now)
     return len(helpers)
+
+
+# Housekeeping -------------------------------------------------------------------------------------
+
+REPLY_KEPT = timedelta(days=1)  # Twilio re-delivers a webhook within minutes, not days
+LOG_KEPT = timedelta(days=30)  # long after any provider would deliver an update again
+
+
+async def forget_old_inbound(session: AsyncSession, *, now: datetime | None = None) -> tuple[int, int]:
+    """Store the least we need: answers kept for re-deliveries are dropped after a day,
+    and the log of message ids after a month. Returns (answers forgotten, rows deleted)."""
+    now = now or utcnow()
+    replies = await session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.reply.is_not(None), InboundMessage.received_at < now - REPLY_KEPT)
+        .values(reply=None)
+    )
+    rows = await session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - LOG_KEPT))
+    return replies.rowcount, rows.rowcount

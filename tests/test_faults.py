@@ -112,3 +112,21 @@ async def test_a_sender_killed_half_way_sends_nothing_twice(app):
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
         )).scalar_one()
     assert failed == 4
+
+
+async def test_old_answers_and_message_ids_are_forgotten(app):
+    from bot import reminders
+    from bot.inbox import receive
+    from bot.models import InboundMessage, utcnow
+    from conversations.messages import TEXT, Inbound
+
+    await receive(app, "sms", "SMold", Inbound(TEXT, text="hi"), phone="+4790000009", keep_reply=lambda m: ["answer"])
+    await reminders.tick(app, now=utcnow() + timedelta(hours=2))
+    async with app.sessions() as session:
+        assert (await session.execute(select(InboundMessage.reply))).scalar_one() == ["answer"]
+    await reminders.tick(app, now=utcnow() + timedelta(days=2))
+    async with app.sessions() as session:
+        assert (await session.execute(select(InboundMessage.reply))).scalar_one() is None
+    await reminders.tick(app, now=utcnow() + timedelta(days=31))
+    async with app.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(InboundMessage))).scalar_one() == 0
