@@ -37,13 +37,13 @@ async def receive(
         resident, _new = await services.find_or_create_resident(
             session, channel, telegram_id=telegram_id, phone=phone, locale=locale
         )
-        logged = await services.record_inbound(session, channel, provider_message_id, resident, inbound.kind)
-        if logged is None:
+        log_id = await services.record_inbound(session, channel, provider_message_id, resident, inbound.kind)
+        if log_id is None:
             first = await services.inbound_reply(session, channel, provider_message_id)
             return Received([], duplicate=True, stored_reply=first)
         messages = await engine.handle(session, resident, inbound, app.conversation)
-        if session.info.pop(services.UNLINK_INBOUND, False):
-            logged.resident_id = None
-        elif keep_reply is not None:
-            logged.reply = keep_reply(messages)
+        await services.settle_inbound(
+            session, log_id, unlink=session.info.pop(services.UNLINK_INBOUND, False),
+            reply=keep_reply(messages) if keep_reply is not None else None,
+        )
         return Received(messages)

@@ -11,7 +11,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.labels import ANSWER_TEMPLATES, SEASONS, answer_template, idea_statuses
@@ -534,29 +535,38 @@ async def erase_resident(
 
 async def record_inbound(
     session: AsyncSession, channel: str, provider_message_id: str, resident: Resident | None, kind: str
-) -> InboundMessage | None:
-    """Log an inbound message before handling it; None when it was seen before."""
-    existing = (
-        await session.execute(
-            select(InboundMessage).where(
-                InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_message_id
-            )
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        return None
-    message = InboundMessage(
-        channel=channel,
-        provider_message_id=provider_message_id,
-        resident_id=resident.id if resident else None,
-        kind=kind,
+) -> int | None:
+    """Log an inbound message before handling it: its log id, or None when it was seen before.
+
+    One statement, INSERT … ON CONFLICT DO NOTHING on the unique (channel, provider id):
+    a re-delivery, even one racing the first, inserts nothing and is told so."""
+    values = {
+        "channel": channel,
+        "provider_message_id": provider_message_id,
+        "resident_id": resident.id if resident else None,
+        "kind": kind,
+        "received_at": utcnow(),
+    }
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboundMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
+        .returning(InboundMessage.id)
     )
-    try:
-        async with session.begin_nested():  # a concurrent twin may insert it first
-            session.add(message)
-    except IntegrityError:
-        return None
-    return message
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def settle_inbound(session: AsyncSession, log_id: int, *, unlink: bool, reply: list | None) -> None:
+    """After handling: drop the resident from the log row (an anonymous report was sent),
+    or keep the answer for a re-delivery."""
+    if unlink:
+        values = {"resident_id": None, "reply": None}
+    elif reply is not None:
+        values = {"reply": reply}
+    else:
+        return
+    await session.execute(update(InboundMessage).where(InboundMessage.id == log_id).values(**values))
 
 
 async def inbound_reply(session: AsyncSession, channel: str, provider_message_id: str) -> list | None:

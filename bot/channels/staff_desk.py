@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,7 @@ COMMANDS = frozenset(
 )
 LIST_LIMIT = 20
 STATE_TTL = timedelta(days=1)
+STAFF_IDS_TTL = 30.0  # seconds: a staff member added by `benken staff add` is known this soon
 NEW_EVENT_STEPS = ("area", "title", "date", "start", "end", "place", "capacity")
 
 
@@ -70,6 +72,18 @@ class StaffDesk:
 
     def __init__(self, app: App, bot: Bot):
         self.app, self.bot = app, bot
+        self._staff_ids: frozenset[int] = frozenset()
+        self._staff_ids_at = float("-inf")
+
+    async def _is_staff(self, telegram_id: int) -> bool:
+        """Whether the sender is staff, from a short-lived list: residents' messages (nearly
+        all of them) then cost no query."""
+        now = time.monotonic()
+        if now - self._staff_ids_at > STAFF_IDS_TTL:
+            async with self.app.sessions() as session:
+                self._staff_ids = frozenset((await session.execute(select(Staff.telegram_id))).scalars())
+            self._staff_ids_at = now
+        return telegram_id in self._staff_ids
 
     async def staff_for(self, update: Update) -> Staff | None:
         """The staff member when this update is staff work: a staff command or button, or
@@ -82,6 +96,8 @@ class StaffDesk:
         is_button = query is not None and (query.data or "").startswith(PREFIX + "|")
         command = _command(message.text) if message is not None and message.text else None
         if not is_button and command is None and (message is None or message.text is None):
+            return None
+        if not await self._is_staff(user.id):
             return None
         async with self.app.sessions() as session:
             staff = await services.staff_by_telegram(session, user.id)
