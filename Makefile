@@ -6,7 +6,7 @@ LOCALES := nb en ar so ur pl ti tr uk fa
 STAFF_LOCALES := nb en
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres messages clean
+.PHONY: run test messages bench clean
 
 # The venv is rebuilt when pyproject.toml changes; the stamp records a finished install.
 $(BIN)/.installed: pyproject.toml
@@ -49,6 +49,11 @@ messages: $(BIN)/.installed
 			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang; \
 		fi; \
 	done
+
+# Speed, cost and survival figures, measured side by side; writes bench/RESULTS.md
+# (under 10 minutes on 2 cores; uses PostgreSQL at TEST_POSTGRES_URL when it answers).
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) benken.db benken.db-wal benken.db-shm
