@@ -374,6 +374,7 @@ class InboundMessage(Base):
 
 
 OUTBOX_PENDING = "pending"
+OUTBOX_CLAIMED = "claimed"  # taken by a sender, not yet handed to the provider
 OUTBOX_SENDING = "sending"
 OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
@@ -386,9 +387,10 @@ OUTBOX_PRIORITY_BULK = 10
 class OutboxMessage(Base):
     """A proactive message to one resident, rendered in their language, waiting to be sent.
 
-    Statuses: pending > sending > sent; sending > pending (retry after `not_before`)
-    or > failed (also when a send may have gone out but was not confirmed: never sent
-    twice); pending > cancelled (resident opted out or was erased).
+    Statuses: pending > claimed > sending > sent; sending > pending (retry after
+    `not_before`) or > failed (also when a send may have gone out but was not confirmed:
+    never sent twice); claimed > pending when its sender died before trying; pending >
+    cancelled (resident opted out or was erased).
     """
 
     __tablename__ = "outbox"

@@ -21,6 +21,7 @@ from .quiet import is_quiet
 from .models import (
     OUTBOX_CANCELLED,
     OUTBOX_FAILED,
+    OUTBOX_CLAIMED,
     OUTBOX_PENDING,
     OUTBOX_PRIORITY_URGENT,
     OUTBOX_SENDING,
@@ -93,7 +94,7 @@ async def claim_due(app: App, channels: list[str], *, now: datetime, limit: int 
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OUTBOX_PENDING)
                 # not_before now records the claim, for recover_interrupted.
-                .values(status=OUTBOX_SENDING, attempts=OutboxMessage.attempts + 1, not_before=now)
+                .values(status=OUTBOX_CLAIMED, not_before=now)
             )
     return ids
 
@@ -121,6 +122,7 @@ async def drain_once(app: App, senders: dict[str, Sender], *, now: datetime | No
 
     async def send_in_order(items: list[tuple[OutboxMessage, Resident]]) -> None:
         async with gate:
+            await _mark_sending(app, [message.id for message, _ in items])
             stopped = False
             for message, resident in items:
                 blocked = stopped or resident.opted_out
@@ -130,6 +132,16 @@ async def drain_once(app: App, senders: dict[str, Sender], *, now: datetime | No
 
     await asyncio.gather(*(send_in_order(items) for items in by_resident.values()))
     return len(ids)
+
+
+async def _mark_sending(app: App, ids: list[int]) -> None:
+    """From here on a message may reach the provider: after a crash it is not repeated."""
+    async with app.sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(status=OUTBOX_SENDING, attempts=OutboxMessage.attempts + 1)
+        )
 
 
 async def _send(senders: dict[str, Sender], resident: Resident, message: OutboxMessage) -> SendResult:
@@ -164,15 +176,20 @@ async def record(app: App, message_id: int, result: SendResult, *, now: datetime
 STALE_CLAIM = timedelta(minutes=5)  # far longer than one send takes, rate limits included
 
 
-async def recover_interrupted(app: App, *, now: datetime | None = None) -> int:
-    """After a crash, messages left `sending` may or may not have gone: mark them failed
-    rather than send them twice. Claims younger than STALE_CLAIM may belong to another
-    worker still at work and are left alone. Returns how many."""
+async def recover_interrupted(app: App, *, now: datetime | None = None) -> tuple[int, int]:
+    """After a crash: messages claimed but never tried go back to the queue; those handed
+    towards the provider may or may not have gone, so they are marked failed rather than
+    sent twice. Claims younger than STALE_CLAIM may belong to another worker still at work
+    and are left alone. Returns (requeued, failed)."""
     now = now or utcnow()
+    stale = OutboxMessage.not_before < now - STALE_CLAIM
     async with app.sessions() as session, session.begin():
-        result = await session.execute(
+        requeued = await session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == OUTBOX_CLAIMED, stale).values(status=OUTBOX_PENDING)
+        )
+        failed = await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == OUTBOX_SENDING, OutboxMessage.not_before < now - STALE_CLAIM)
+            .where(OutboxMessage.status == OUTBOX_SENDING, stale)
             .values(status=OUTBOX_FAILED, last_error="interrupted while sending: not confirmed, not repeated")
         )
-    return result.rowcount
+    return requeued.rowcount, failed.rowcount
