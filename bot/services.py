@@ -89,12 +89,21 @@ async def find_or_create_resident(
     if resident is not None:
         resident.last_seen = now
         return resident, False
-    resident = Resident(
-        channel=channel, telegram_id=telegram_id, phone=phone, locale=locale, first_seen=now, last_seen=now
-    )
-    session.add(resident)
-    await session.flush()
-    return resident, True
+    # Two first messages from one new number can arrive at once: the second insert does
+    # nothing (it waits for the first on PostgreSQL) and the row is read back instead.
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    new_id = (
+        await session.execute(
+            insert(Resident)
+            .values(channel=channel, telegram_id=telegram_id, phone=phone, locale=locale, first_seen=now,
+                    last_seen=now, opted_out=False)
+            .on_conflict_do_nothing(index_elements=[column])
+            .returning(Resident.id)
+        )
+    ).scalar_one_or_none()
+    if new_id is None:
+        return (await session.execute(select(Resident).where(column == value))).scalar_one(), False
+    return await session.get(Resident, new_id), True
 
 
 async def set_opted_out(session: AsyncSession, resident: Resident, opted_out: bool) -> None:

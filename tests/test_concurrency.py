@@ -52,3 +52,17 @@ async def test_cancelled_event_cannot_be_joined(app, session):
         pass
     else:
         raise AssertionError("signed up for a cancelled event")
+
+
+async def test_two_first_messages_from_one_new_number_at_once(app):
+    from bot.inbox import receive
+    from bot.models import Resident
+    from conversations.messages import TEXT, Inbound
+
+    results = await asyncio.gather(
+        receive(app, "sms", "SMfirst-a", Inbound(TEXT, text="hei"), phone="+4790077001"),
+        receive(app, "sms", "SMfirst-b", Inbound(TEXT, text="hallo"), phone="+4790077001"),
+    )
+    assert all(r.messages for r in results)
+    async with app.sessions() as session:
+        assert len((await session.execute(select(Resident))).scalars().all()) == 1
