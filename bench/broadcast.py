@@ -1,0 +1,449 @@
+"""Part 2: broadcast delivery through the outbox.
+
+10,000 outbox messages (each text carries a unique id, ``[B-00042]``) to Telegram
+residents: most chats get one, a few get twenty. They are drained by the product's own
+`outbox.drain_once` (called until nothing is left; its claim size and concurrency are
+read from the code measured and reported) with `TelegramSender`, through a PTB
+bot whose `ChatRateLimiter(per_chat=1*S, overall_max_rate=30*S)` is scaled by S, against
+the project's `FakeTelegram(enforce_limits=True, scale=S)` in its own process, which
+answers 429 whenever Telegram's (scaled) limits would be broken.
+
+Reported: the achieved rate (sent messages / seconds from the first claim to the last
+send) as a share of the allowed rate (the fastest the scaled limits permit: 30*S a
+second overall, and no chat faster than S a second); 429s counted by the fake; lost and
+duplicated messages, by comparing the ids the fake accepted with the outbox rows.
+
+The restart variant cancels the draining task once ~5,000 messages went out (5,017, so
+that it lands inside a 50-row claim; from a watcher task, so the cancel lands wherever
+the sender happens to be); that process then ends, and a new process does what a
+restarted `benken run` does, at once: a fresh bot, `outbox.recover_interrupted`, a fresh
+drain until nothing is pending. (In one process a cancel inside an aiosqlite transaction
+can leave that connection holding SQLite's write lock, so the restart must be a process.) Claims
+younger than `STALE_CLAIM` (5 minutes) are left alone by recover_interrupted, so the clock
+is then moved past it and recover_interrupted called again (in production: the next
+start-up), and every message is accounted for. The outbox clock is simulated (`now` =
+tomorrow noon Oslo time plus elapsed time: no quiet hours, no real 5-minute wait).
+
+A third run is NOT product code: a prototype of the fix suggested for the sequential
+drain (claim a batch with `claim_due`, send it concurrently through the same limiter,
+record each result with `outbox.record`), to show what the limits allow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import re
+import time
+from collections import Counter
+from datetime import datetime, time as clock, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .common import TOKEN, FakeTelegramProcess, SqlCounter, cpu_seconds, log, settings_for
+
+ID = re.compile(r"\[B-(\d+)\]")
+USER_BASE = 20_000_000
+HEAVY_CHATS, HEAVY_EACH = 5, 20  # a few chats that get several messages
+
+
+def noon_tomorrow() -> datetime:
+    oslo = ZoneInfo("Europe/Oslo")
+    return datetime.combine(datetime.now(oslo).date() + timedelta(days=1), clock(12, 0), oslo).astimezone(timezone.utc)
+
+
+async def fill_outbox(app, messages: int, seed: int = 7) -> int:
+    """Residents and `messages` pending outbox rows (bulk inserts); the busiest chat's count."""
+    from sqlalchemy import insert, select
+
+    from bot.models import OUTBOX_PENDING, OUTBOX_PRIORITY_BULK, OutboxMessage, Resident
+
+    rng = random.Random(seed)
+    single = messages - HEAVY_CHATS * HEAVY_EACH
+    chats = list(range(single + HEAVY_CHATS))
+    targets = chats[:single] + [c for c in chats[single:] for _ in range(HEAVY_EACH)]
+    rng.shuffle(targets)  # the heavy chats' messages spread through the queue
+    created = datetime.now(timezone.utc) - timedelta(hours=1)
+    async with app.sessions() as session, session.begin():
+        await session.execute(insert(Resident), [
+            {"channel": "telegram", "telegram_id": USER_BASE + c, "locale": "en", "area_slug": "furuset",
+             "opted_out": False, "first_seen": created, "last_seen": created} for c in chats
+        ])
+        ids = dict((await session.execute(
+            select(Resident.telegram_id, Resident.id).where(Resident.telegram_id >= USER_BASE))).all())
+        await session.execute(insert(OutboxMessage), [
+            {"resident_id": ids[USER_BASE + chat], "kind": "bench_broadcast",
+             "text": f"Benken: the spring clean-up in Furuset moves to Saturday 10:00. [B-{n:05d}]",
+             "priority": OUTBOX_PRIORITY_BULK, "status": OUTBOX_PENDING, "not_before": created,
+             "attempts": 0, "created_at": created}
+            for n, chat in enumerate(targets)
+        ])
+    return HEAVY_EACH
+
+
+def build_bot(base_url: str, scale: float):
+    """Our own PTB Application around the product's ChatRateLimiter, scaled by `scale`."""
+    from telegram.ext import ApplicationBuilder
+
+    from bot.channels.telegram import ChatRateLimiter
+
+    limiter = ChatRateLimiter(per_chat=1 * scale, overall_max_rate=30 * scale)
+    return ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(limiter).updater(None).build()
+
+
+class Counting:
+    """A TelegramSender that counts finished sends (for the restart watcher)."""
+
+    channel = "telegram"
+
+    def __init__(self, sender):
+        self.sender, self.done = sender, 0
+
+    async def send(self, resident, message):
+        result = await self.sender.send(resident, message)
+        self.done += 1
+        return result
+
+
+async def drain_all(app, senders, clock_now, deadline: float) -> None:
+    """drain_once until nothing is left (bounded by a deadline); pending retries are waited for."""
+    from sqlalchemy import func, select
+
+    from bot import outbox
+    from bot.models import OUTBOX_PENDING, OutboxMessage
+
+    while time.monotonic() < deadline:
+        if await outbox.drain_once(app, senders, now=clock_now()) == 0:
+            async with app.sessions() as session:
+                pending = (await session.execute(
+                    select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OUTBOX_PENDING)
+                )).scalar_one()
+            if pending == 0:
+                return
+            await asyncio.sleep(0.2)  # a retry waits for its not_before
+
+
+async def drain_concurrent(
+    app, sender, clock_now, deadline: float, per_second: float, chat_gap: float, batch: int = 300
+) -> None:
+    """PROTOTYPE of the suggested fix (not product code): claim a batch with `claim_due`,
+    load it in one query, send it concurrently through the same rate-limited bot (one task
+    per chat keeps each chat's order and pace), and record the sent ones in ONE transaction
+    (executemany); any other outcome goes through the product's `outbox.record`. Sends are
+    spaced evenly at `per_second` (98% of the limit) and a chat's next message waits
+    `chat_gap` after the previous answer, a margin over the limiter's own per-chat pace."""
+    from sqlalchemy import bindparam, select, update
+
+    from bot import outbox
+    from bot.models import OUTBOX_SENT, OutboxMessage, Resident
+    from bot.pace import Pace
+
+    pace = Pace(per_second)
+    while time.monotonic() < deadline:
+        now = clock_now()
+        ids = await outbox.claim_due(app, ["telegram"], now=now, limit=batch)
+        if not ids:
+            return
+        async with app.sessions() as session:
+            rows = (await session.execute(
+                select(OutboxMessage, Resident).join(Resident, Resident.id == OutboxMessage.resident_id)
+                .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))).all()
+        by_chat: dict[int, list] = {}
+        for message, resident in rows:
+            by_chat.setdefault(resident.id, []).append((message, resident))
+        results: list[tuple[int, Any]] = []
+
+        async def chat(messages) -> None:
+            for n, (message, resident) in enumerate(messages):
+                if n:  # a margin on the chat's pace, counted from the previous answer
+                    await asyncio.sleep(chat_gap)
+                await pace.wait()  # evenly spaced: PTB's leaky bucket would let a 1-second burst out
+                results.append((message.id, await sender.send(resident, message)))
+
+        await asyncio.gather(*(chat(m) for m in by_chat.values()))
+        sent = [{"b_id": i, "b_pid": r.provider_message_id} for i, r in results if r.outcome == outbox.SENT]
+        if sent:
+            async with app.sessions() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == bindparam("b_id"))
+                    .values(status=OUTBOX_SENT, sent_at=now, provider_message_id=bindparam("b_pid"), last_error=None),
+                    sent,
+                )
+        for message_id, result in results:
+            if result.outcome != outbox.SENT:
+                await outbox.record(app, message_id, result, now=now)
+
+
+UNFINISHED = ("claimed", "sending")  # claimed for a batch / handed towards the provider
+
+
+async def count_status(app, *statuses: str) -> dict[str, int]:
+    """Rows in each of these statuses (a status the code does not have counts 0)."""
+    from sqlalchemy import func, select
+
+    from bot.models import OutboxMessage
+
+    async with app.sessions() as session:
+        rows = (await session.execute(
+            select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(statuses))
+            .group_by(OutboxMessage.status))).all()
+    return {status: dict(rows).get(status, 0) for status in statuses}
+
+
+def recovered(value) -> dict[str, int]:
+    """recover_interrupted's answer: (requeued, failed) in newer code, a failed count before."""
+    if isinstance(value, tuple):
+        return {"requeued": int(value[0]), "failed": int(value[1])}
+    return {"requeued": 0, "failed": int(value)}
+
+
+async def account(app, texts: list[list]) -> dict[str, Any]:
+    """Every outbox row against what the fake accepted ([chat_id, text] pairs)."""
+    from sqlalchemy import select
+
+    from bot.models import OutboxMessage
+
+    async with app.sessions() as session:
+        rows = (await session.execute(
+            select(OutboxMessage.text, OutboxMessage.status, OutboxMessage.last_error)
+            .where(OutboxMessage.kind == "bench_broadcast"))).all()
+    status = {int(ID.search(text).group(1)): (state, error or "") for text, state, error in rows}
+    received = Counter(int(m.group(1)) for _chat, text in texts if (m := ID.search(text or "")))
+    delivered = set(received)
+    interrupted = {n for n, (state, error) in status.items() if state == "failed" and "interrupted" in error}
+    unconfirmed = {n for n, (state, error) in status.items() if state == "failed" and "not repeated" in error} - interrupted
+    lost = {n for n, (state, _e) in status.items() if n not in delivered and state != "failed"}
+    return {
+        "outbox_rows": len(status),
+        "statuses": dict(Counter(state for state, _e in status.values())),
+        "delivered_unique": len(delivered),
+        "duplicated": sum(1 for c in received.values() if c > 1),
+        "phantom": len(delivered - set(status)),
+        "lost": len(lost),
+        "sent_but_not_received": sum(1 for n, (s, _e) in status.items() if s == "sent" and n not in delivered),
+        "interrupted_failed": len(interrupted),
+        "interrupted_that_reached_telegram": len(interrupted & delivered),
+        "interrupted_never_sent": len(interrupted - delivered),
+        "other_unconfirmed_failed": len(unconfirmed),
+    }
+
+
+async def broadcast_scenario(
+    database_url: str, scale: float = 20, messages: int = 10_000, mode: str = "straight", time_limit: float = 150,
+) -> dict[str, Any]:
+    """mode: "straight" (the product's drain_once until empty) or "prototype" (the
+    concurrent drain sketched above), with its own fake Bot API process."""
+    from bot.app import open_app
+    from bot.channels.telegram import TelegramSender
+
+    result: dict[str, Any] = {"scale": scale, "messages": messages, "mode": mode}
+    async with contextlib.AsyncExitStack() as stack:
+        fake = await stack.enter_async_context(FakeTelegramProcess(enforce_limits=True, scale=scale))
+        app = await stack.enter_async_context(open_app(settings_for(database_url), migrate=False))
+        busiest = await fill_outbox(app, messages)
+        result["allowed_per_second"] = allowed_rate(messages, busiest, scale)
+        result.update(drain_parameters())
+        sql = SqlCounter(app.engine)
+        base = noon_tomorrow()
+        cpu_started, started = cpu_seconds(), time.monotonic()
+
+        def clock_now() -> datetime:
+            return base + timedelta(seconds=time.monotonic() - started)
+
+        application = build_bot(fake.base_url, scale)
+        await application.initialize()
+        deadline = started + time_limit
+        try:
+            if mode == "prototype":
+                await drain_concurrent(app, TelegramSender(application.bot), clock_now, deadline,
+                                       per_second=0.98 * 30 * scale, chat_gap=1 / (0.8 * scale))
+            else:
+                await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now, deadline)
+        finally:
+            await application.shutdown()
+        elapsed = time.monotonic() - started
+        result["cpu_share"] = (cpu_seconds() - cpu_started) / elapsed  # 1.0 = one core busy all along
+        result.update(sql.per_message(messages))
+        result.update(await finish(app, fake, elapsed, result["allowed_per_second"], messages))
+        result["timed_out"] = elapsed >= time_limit
+    return result
+
+
+def drain_parameters() -> dict[str, Any]:
+    """How the product's drain_once works in the code being measured (it is being changed)."""
+    from bot import outbox
+
+    return {"drain_claim_batch": getattr(outbox, "CLAIM_BATCH", None),
+            "drain_concurrent_sends": getattr(outbox, "CONCURRENT_SENDS", 1)}
+
+
+def allowed_rate(messages: int, busiest: int, scale: float) -> float:
+    """The fastest the scaled limits allow: the overall pace, or the busiest chat's pace."""
+    return messages / max(messages / (30 * scale), (busiest - 1) / scale)
+
+
+async def finish(app, fake: FakeTelegramProcess, elapsed: float, allowed: float, messages: int) -> dict[str, Any]:
+    """Rate, 429s (by kind of chat) and the accounting of every message."""
+    stats = await fake.stats()
+    refused = stats.get("refused_by_chat", {})
+    heavy = {str(USER_BASE + messages - HEAVY_CHATS * HEAVY_EACH + i) for i in range(HEAVY_CHATS)}
+    sent = stats["by_method_status"].get("sendMessage 200", 0)
+    out = await account(app, await fake.sent_texts())
+    out.update(
+        seconds=elapsed, sent_per_second=sent / elapsed, share_of_allowed=sent / elapsed / allowed,
+        http_429=stats["limit_violations"],
+        http_429_in_busy_chats=sum(v for k, v in refused.items() if k in heavy),
+        http_429_in_single_message_chats=sum(v for k, v in refused.items() if k not in heavy),
+    )
+    return out
+
+
+async def restart_first_life(database_url: str, fake_base_url: str, scale: float, messages: int,
+                             restart_after: int, time_limit: float = 150) -> dict[str, Any]:
+    """The sender's first life: fill the outbox, drain, and cancel the draining task once
+    `restart_after` sends finished (the watcher runs beside it, so the cancel lands wherever
+    the drain is). The process then ends, as a crashed or stopped sender would."""
+    from bot.app import open_app
+    from bot.channels.telegram import TelegramSender
+
+    # Deliberately not closed: after the cancel the process just ends (bench.worker exits
+    # without waiting), as a stopped sender's would; a cancel inside an aiosqlite transaction
+    # can leave that connection holding SQLite's write lock until then.
+    app = await contextlib.AsyncExitStack().enter_async_context(
+        open_app(settings_for(database_url), migrate=False))
+    busiest = await fill_outbox(app, messages)
+    base = noon_tomorrow()
+    cpu_started, started = cpu_seconds(), time.monotonic()
+
+    def clock_now() -> datetime:
+        return base + timedelta(seconds=time.monotonic() - started)
+
+    application = build_bot(fake_base_url, scale)
+    await application.initialize()
+    counting = Counting(TelegramSender(application.bot))
+    task = asyncio.create_task(drain_all(app, {"telegram": counting}, clock_now, started + time_limit))
+    while counting.done < restart_after and not task.done() and time.monotonic() < started + time_limit:
+        await asyncio.sleep(0.003)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    elapsed = time.monotonic() - started
+    return {"cancelled_after_sends": counting.done, "seconds": elapsed, "clock_seconds": elapsed, **drain_parameters(),
+            "cpu_share": (cpu_seconds() - cpu_started) / elapsed,
+            "allowed_per_second": allowed_rate(messages, busiest, scale)}
+
+
+async def restart_second_life(database_url: str, fake_base_url: str, scale: float, clock_seconds: float,
+                              time_limit: float = 150) -> dict[str, Any]:
+    """The restarted sender, at once (as systemd would restart it): a fresh process and bot,
+    `recover_interrupted` as `benken run`/`serve` call it at start-up, and a fresh drain.
+    Claims younger than STALE_CLAIM are left alone by it, so afterwards the clock is moved
+    past STALE_CLAIM and recover_interrupted called again (in production: the next start-up)."""
+    from bot import outbox
+    from bot.app import open_app
+    from bot.channels.telegram import TelegramSender
+
+    result: dict[str, Any] = {}
+    async with open_app(settings_for(database_url), migrate=False) as app:
+        base, offset = noon_tomorrow(), [clock_seconds + 0.5]
+        cpu_started, started = cpu_seconds(), time.monotonic()
+
+        def clock_now() -> datetime:
+            return base + timedelta(seconds=time.monotonic() - started + offset[0])
+
+        deadline = started + time_limit
+        result["left_unfinished_at_restart"] = await count_status(app, *UNFINISHED)
+        application = build_bot(fake_base_url, scale)
+        await application.initialize()
+        try:
+            result["recovered_at_immediate_restart"] = recovered(await outbox.recover_interrupted(app, now=clock_now()))
+            await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now, deadline)
+            result["stuck_after_drain"] = await count_status(app, *UNFINISHED)
+            offset[0] += outbox.STALE_CLAIM.total_seconds() + 1
+            result["recovered_after_stale_claim"] = recovered(await outbox.recover_interrupted(app, now=clock_now()))
+            await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now, deadline)
+            result["unfinished_at_end"] = await count_status(app, *UNFINISHED)
+        finally:
+            await application.shutdown()
+        elapsed = time.monotonic() - started
+        result.update(seconds=elapsed, cpu_share=(cpu_seconds() - cpu_started) / elapsed)
+    return result
+
+
+async def account_scenario(database_url: str, texts_path: str) -> dict[str, Any]:
+    """The accounting of every outbox row against the texts the fake accepted (a file)."""
+    from bot.app import open_app
+
+    async with open_app(settings_for(database_url), migrate=False) as app:
+        return await account(app, json.loads(Path(texts_path).read_text()))
+
+
+async def restart_run(dbs, scale: float, messages: int, restart_after: int) -> dict[str, Any]:
+    """The restart variant: first life, (process ends), second life, accounting; one fake."""
+    from .common import run_in_subprocess
+
+    url = await dbs.fresh("sqlite", "broadcast_restart")
+    try:
+        async with FakeTelegramProcess(enforce_limits=True, scale=scale) as fake:
+            first = await run_in_subprocess("bench.broadcast:restart_first_life", dict(
+                database_url=url, fake_base_url=fake.base_url, scale=scale, messages=messages,
+                restart_after=restart_after), timeout=150)
+            second = await run_in_subprocess("bench.broadcast:restart_second_life", dict(
+                database_url=url, fake_base_url=fake.base_url, scale=scale, clock_seconds=first["clock_seconds"]),
+                timeout=150)
+            stats = await fake.stats()
+            path = dbs.folder / "broadcast_texts.json"
+            await fake.command("texts", path=str(path))
+        result = await run_in_subprocess("bench.broadcast:account_scenario",
+                                         dict(database_url=url, texts_path=str(path)), timeout=120)
+        path.unlink(missing_ok=True)
+    finally:
+        await dbs.drop(url)
+    refused = stats.get("refused_by_chat", {})
+    heavy = {str(USER_BASE + messages - HEAVY_CHATS * HEAVY_EACH + i) for i in range(HEAVY_CHATS)}
+    elapsed = first["seconds"] + second["seconds"]
+    sent = stats["by_method_status"].get("sendMessage 200", 0)
+    result.update({k: v for k, v in second.items() if k not in ("seconds", "cpu_share", "maxrss_mb")})
+    result.update(
+        scale=scale, messages=messages, mode="restart", cancelled_after_sends=first["cancelled_after_sends"],
+        drain_claim_batch=first["drain_claim_batch"], drain_concurrent_sends=first["drain_concurrent_sends"],
+        allowed_per_second=first["allowed_per_second"], seconds=elapsed, sent_per_second=sent / elapsed,
+        share_of_allowed=sent / elapsed / first["allowed_per_second"], http_429=stats["limit_violations"],
+        http_429_in_busy_chats=sum(v for k, v in refused.items() if k in heavy),
+        http_429_in_single_message_chats=sum(v for k, v in refused.items() if k not in heavy),
+        cpu_share=(first["cpu_share"] * first["seconds"] + second["cpu_share"] * second["seconds"]) / elapsed,
+        maxrss_mb=max(first["maxrss_mb"], second["maxrss_mb"]),
+    )
+    return result
+
+
+async def run_part(dbs, *, scale: float = 20, messages: int = 10_000, prototype_if=lambda: True,
+                   prototype_messages: int = 5_000) -> dict[str, Any]:
+    """Part 2: the product's drain straight through, with a restart half-way, and (when
+    `prototype_if()` still says there is time) the prototype of the suggested fix; each
+    against a fresh database and fake."""
+    from .common import run_in_subprocess
+
+    out: dict[str, Any] = {}
+    for mode in ["straight", "restart", "prototype"]:
+        if mode == "prototype" and not prototype_if():
+            log("  broadcast prototype skipped: keeping the run under 10 minutes")
+            out["prototype_skipped"] = True
+            continue
+        if mode == "restart":
+            out[mode] = await restart_run(dbs, scale, messages, restart_after=5_017)
+        else:
+            url = await dbs.fresh("sqlite", f"broadcast_{mode}")
+            try:
+                out[mode] = await run_in_subprocess("bench.broadcast:broadcast_scenario", dict(
+                    database_url=url, scale=scale, mode=mode,
+                    messages=prototype_messages if mode == "prototype" else messages), timeout=200)
+            finally:
+                await dbs.drop(url)
+        r = out[mode]
+        log(f"  broadcast {mode}: {r['sent_per_second']:.0f}/s = {r['share_of_allowed']:.0%} of "
+            f"{r['allowed_per_second']:.0f}/s, 429s {r['http_429']}, lost {r['lost']}, duplicated {r['duplicated']}")
+    return out
