@@ -96,6 +96,11 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
             f"{restart['interrupted_failed']} ({restart['interrupted_that_reached_telegram']} / "
             f"{restart['interrupted_never_sent']} / ≥ {never})", "only messages in flight at the crash; none twice",
             never == 0 and restart["duplicated"] == 0)
+    if restart and restart.get("stuck_after_drain") is not None:
+        stuck = sum(restart["stuck_after_drain"].values())
+        add("Broadcast with restart: rows still unfinished after an immediate restart and a full drain",
+            f"{stuck} ({', '.join(f'{v} {k}' for k, v in restart['stuck_after_drain'].items() if v) or 'none'}), "
+            "held until a recovery ≥ 5 min later", "0", stuck == 0)
     if proto:
         add(f"Broadcast, PROTOTYPE concurrent drain (not product code; {proto['messages']:,} messages)",
             f"{proto['sent_per_second']:.0f}/s = {proto['share_of_allowed']:.0%}, 429s {proto['http_429']}, "
