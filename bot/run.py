@@ -16,7 +16,7 @@ from . import outbox, reminders
 from .app import App
 from .channels.telegram import TelegramSender, build_application, seconds, staff_sender
 from .digest import DIGEST_AT_HOUR, morning_digests
-from .serve import DRAIN_EVERY_SECONDS, TICK_EVERY_SECONDS, senders_for
+from .serve import DRAIN_EVERY_SECONDS, RECOVER_EVERY_SECONDS, TICK_EVERY_SECONDS, senders_for
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open when nothing comes
@@ -69,6 +69,9 @@ async def run(app: App) -> None:
     async def tick(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await reminders.tick(app)
 
+    async def recover(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        await outbox.recover_interrupted(app)
+
     async def digests(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await morning_digests(app, staff_sender(application.bot))
 
@@ -79,6 +82,8 @@ async def run(app: App) -> None:
     async with application:  # initialize (getMe) … shutdown
         application.job_queue.run_repeating(drain, interval=DRAIN_EVERY_SECONDS, first=0, name="outbox")
         application.job_queue.run_repeating(tick, interval=TICK_EVERY_SECONDS, first=0, name="reminders")
+        application.job_queue.run_repeating(recover, interval=RECOVER_EVERY_SECONDS, first=RECOVER_EVERY_SECONDS,
+                                            name="recover")
         at = time(DIGEST_AT_HOUR, 0, tzinfo=ZoneInfo(app.settings.timezone))
         application.job_queue.run_daily(digests, time=at, name="digests")
         await application.start()

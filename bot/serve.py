@@ -22,6 +22,7 @@ from .web import TELEGRAM_WEBHOOK_PATH, create_web
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
+RECOVER_EVERY_SECONDS = 60  # stale claims (older than outbox.STALE_CLAIM) are settled within a minute
 TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
 
 
@@ -54,6 +55,12 @@ async def serve(app: App, host: str, port: int) -> None:
         scheduler.add_job(
             outbox.drain_once, "interval", seconds=DRAIN_EVERY_SECONDS, args=[app, senders],
             max_instances=1, coalesce=True, id="outbox",
+        )
+        # Claims a crashed worker left behind are settled once they are stale, not only
+        # at the next start-up.
+        scheduler.add_job(
+            outbox.recover_interrupted, "interval", seconds=RECOVER_EVERY_SECONDS, args=[app],
+            max_instances=1, coalesce=True, id="recover",
         )
         scheduler.add_job(
             reminders.tick, "interval", seconds=TICK_EVERY_SECONDS, args=[app],
