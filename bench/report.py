@@ -370,9 +370,8 @@ def _never_attempted(r: dict) -> int:
 def _drain_words(x: dict) -> str:
     batch, concurrent = x.get("drain_claim_batch"), x.get("drain_concurrent_sends") or 1
     if concurrent > 1:
-        return (f"claims {batch} rows at a time and sends for up to {concurrent} residents side by side, "
-                "recording each result in a transaction of its own")
-    return f"claims {batch} rows at a time and sends them one after another, recording each in a transaction of its own"
+        return f"claims {batch} rows at a time and sends for up to {concurrent} residents side by side"
+    return f"claims {batch} rows at a time and sends them one after another"
 
 
 def _rate_paragraph(s: dict, p: dict | None) -> str:
