@@ -75,7 +75,7 @@ async def fill_outbox(app, messages: int, seed: int = 7) -> int:
         ids = dict((await session.execute(
             select(Resident.telegram_id, Resident.id).where(Resident.telegram_id >= USER_BASE))).all())
         await session.execute(insert(OutboxMessage), [
-            {"resident_id": ids[USER_BASE + chat], "kind": "bench_broadcast",
+            {"resident_id": ids[USER_BASE + chat], "channel": "telegram", "kind": "bench_broadcast", "format": "text",
              "text": f"Benken: the spring clean-up in Furuset moves to Saturday 10:00. [B-{n:05d}]",
              "priority": OUTBOX_PRIORITY_BULK, "status": OUTBOX_PENDING, "not_before": created,
              "attempts": 0, "created_at": created}
@@ -88,7 +88,7 @@ def build_bot(base_url: str, scale: float):
     """Our own PTB Application around the product's ChatRateLimiter, scaled by `scale`."""
     from telegram.ext import ApplicationBuilder
 
-    from bot.channels.telegram import ChatRateLimiter
+    from bot.channels.telegram_api import ChatRateLimiter
 
     limiter = ChatRateLimiter(per_chat=1 * scale, overall_max_rate=30 * scale)
     return ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(limiter).updater(None).build()
@@ -102,8 +102,8 @@ class Counting:
     def __init__(self, sender):
         self.sender, self.done = sender, 0
 
-    async def send(self, resident, message):
-        result = await self.sender.send(resident, message)
+    async def send(self, recipient, message):
+        result = await self.sender.send(recipient, message)
         self.done += 1
         return result
 
@@ -112,7 +112,7 @@ async def drain_all(app, senders, clock_now, deadline: float) -> None:
     """drain_once until nothing is left (bounded by a deadline); pending retries are waited for."""
     from sqlalchemy import func, select
 
-    from bot import outbox
+    from bot.messaging import outbox
     from bot.models import OUTBOX_PENDING, OutboxMessage
 
     while time.monotonic() < deadline:
@@ -137,11 +137,12 @@ async def drain_concurrent(
     `chat_gap` after the previous answer, a margin over the limiter's own per-chat pace."""
     from sqlalchemy import bindparam, select, update
 
-    from bot import outbox
-    from bot.models import OUTBOX_SENT, OutboxMessage, Resident
-    from bot.pace import Pace
+    from bot.messaging import outbox
+    from aiolimiter import AsyncLimiter
 
-    pace = Pace(per_second)
+    from bot.models import OUTBOX_SENT, OutboxMessage, Resident
+
+    pace = AsyncLimiter(1, 1 / per_second)
     while time.monotonic() < deadline:
         now = clock_now()
         ids = await outbox.claim_due(app, ["telegram"], now=now, limit=batch)
@@ -160,8 +161,10 @@ async def drain_concurrent(
             for n, (message, resident) in enumerate(messages):
                 if n:  # a margin on the chat's pace, counted from the previous answer
                     await asyncio.sleep(chat_gap)
-                await pace.wait()  # evenly spaced: PTB's leaky bucket would let a 1-second burst out
-                results.append((message.id, await sender.send(resident, message)))
+                async with pace:  # evenly spaced: PTB's leaky bucket would let a 1-second burst out
+                    pass
+                recipient = outbox.Recipient("telegram", resident.telegram_id, resident.id)
+                results.append((message.id, await sender.send(recipient, message)))
 
         await asyncio.gather(*(chat(m) for m in by_chat.values()))
         sent = [{"b_id": i, "b_pid": r.provider_message_id} for i, r in results if r.outcome == outbox.SENT]
@@ -274,7 +277,7 @@ async def broadcast_scenario(
 
 def drain_parameters() -> dict[str, Any]:
     """How the product's drain_once works in the code being measured (it is being changed)."""
-    from bot import outbox
+    from bot.messaging import outbox
 
     return {"drain_claim_batch": getattr(outbox, "CLAIM_BATCH", None),
             "drain_concurrent_sends": getattr(outbox, "CONCURRENT_SENDS", 1)}
@@ -342,7 +345,7 @@ async def restart_second_life(database_url: str, fake_base_url: str, scale: floa
     `recover_interrupted` as `benken run`/`serve` call it at start-up, and a fresh drain.
     Claims younger than STALE_CLAIM are left alone by it, so afterwards the clock is moved
     past STALE_CLAIM and recover_interrupted called again (in production: the next start-up)."""
-    from bot import outbox
+    from bot.messaging import outbox
     from bot.app import open_app
     from bot.channels.telegram import TelegramSender
 

@@ -140,7 +140,7 @@ async def seed_events(url: str) -> None:
     """One dugnad in each configured area, three days ahead, 20 places (then a waiting list)."""
     from datetime import timedelta
 
-    from bot import services
+    from bot.domain import dugnad
     from bot.app import open_app
     from tests.conftest import in_days
 
@@ -148,7 +148,7 @@ async def seed_events(url: str) -> None:
         async with app.sessions() as session, session.begin():
             for area in app.areas:
                 start = in_days(3)
-                await services.create_event(
+                await dugnad.create_event(
                     session, area_slug=area.slug, titles={"nb": "Vårrydding", "en": "Spring clean-up"},
                     place="Ved biblioteket", start_at=start, end_at=start + timedelta(hours=3), capacity=20,
                     timezone=app.settings.timezone,

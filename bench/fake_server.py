@@ -14,7 +14,7 @@ import json
 import sys
 from collections import Counter
 
-from tests.fake_telegram import FakeTelegram
+from tests.doubles.fake_telegram import FakeTelegram
 
 
 async def serve(token: str, enforce_limits: bool, scale: float) -> None:

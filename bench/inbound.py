@@ -71,7 +71,7 @@ def build_echo(base_url: str, base_file_url: str):
     """The bare PTB echo bot: a MessageHandler that replies the text; same limiter."""
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
-    from bot.channels.telegram import ChatRateLimiter
+    from bot.channels.telegram_api import ChatRateLimiter
 
     application = (
         ApplicationBuilder().token(TOKEN).base_url(base_url).base_file_url(base_file_url)
@@ -89,7 +89,7 @@ def telegram_updates(residents: list[Script], bot, update_id_base: int) -> list[
     """Per resident, its telegram.Update objects (built by the project's FakeTelegram helpers)."""
     from telegram import Update
 
-    from tests.fake_telegram import FakeTelegram
+    from tests.doubles.fake_telegram import FakeTelegram
 
     factory = FakeTelegram(TOKEN)  # not started: only its update builders are used
     update_id = update_id_base
@@ -272,6 +272,7 @@ def signed_requests(residents: list[Script], sid_base: int) -> list[list[tuple[d
     from twilio.request_validator import RequestValidator
 
     from bot.channels import sms
+    from bot.channels import twilio as webhooks
 
     validator = RequestValidator(TWILIO_TOKEN)
     sid = sid_base
@@ -283,7 +284,7 @@ def signed_requests(residents: list[Script], sid_base: int) -> list[list[tuple[d
             sid += 1
             form = {"MessageSid": f"SM{sid:032d}", "AccountSid": "AC" + "0" * 32, "From": phone,
                     "To": "+4759440000", "Body": step[1], "NumMedia": "0"}
-            signature = validator.compute_signature(PUBLIC_BASE_URL + sms.INBOUND_PATH, form)
+            signature = validator.compute_signature(PUBLIC_BASE_URL + webhooks.INBOUND_PATH, form)
             requests.append((form, {"X-Twilio-Signature": signature}))
         out.append(requests)
     return out
@@ -304,6 +305,7 @@ async def sms_scenario(
 
     from bot.app import open_app
     from bot.channels import sms
+    from bot.channels import twilio as webhooks
     from bot.metrics import Metrics
     from bot.web import create_web
 
@@ -329,7 +331,7 @@ async def sms_scenario(
 
             async def handle(request) -> None:
                 form, headers = request
-                response = await client.post(sms.INBOUND_PATH, data=form, headers=headers)
+                response = await client.post(webhooks.INBOUND_PATH, data=form, headers=headers)
                 if response.status_code != 200 or "<Message>" not in response.text:
                     failures.append(f"HTTP {response.status_code}: " + (app_errors[-1] if app_errors and
                                     response.status_code >= 500 else response.text[:120]))

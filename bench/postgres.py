@@ -60,6 +60,7 @@ async def sms_race_probe(database_url: str, pairs: int = 50) -> dict[str, Any]:
 
     from bot.app import open_app
     from bot.channels import sms
+    from bot.channels import twilio as webhooks
     from bot.metrics import Metrics
     from bot.web import create_web
 
@@ -83,8 +84,8 @@ async def sms_race_probe(database_url: str, pairs: int = 50) -> dict[str, Any]:
 
             async def text(phone: str, sid: str, body: str) -> int:
                 form = {"MessageSid": sid, "From": phone, "To": "+4759440000", "Body": body, "NumMedia": "0"}
-                headers = {"X-Twilio-Signature": validator.compute_signature(PUBLIC_BASE_URL + sms.INBOUND_PATH, form)}
-                return (await client.post(sms.INBOUND_PATH, data=form, headers=headers)).status_code
+                headers = {"X-Twilio-Signature": validator.compute_signature(PUBLIC_BASE_URL + webhooks.INBOUND_PATH, form)}
+                return (await client.post(webhooks.INBOUND_PATH, data=form, headers=headers)).status_code
 
             for n in range(pairs):
                 phone = f"+479{8_000_000 + n:07d}"

@@ -557,7 +557,7 @@ def part5(part: dict, echo: float | None) -> list[str]:
                   + (f"; the same probe on SQLite: {part['sms_race_sqlite']['failed_pairs']} of "
                      f"{part['sms_race_sqlite']['pairs']}" if part.get("sms_race_sqlite") else "") + "."]
         if race["failed_pairs"]:
-            lines += ["", "Cause: `services.find_or_create_resident` does SELECT, then INSERT; on PostgreSQL (READ "
+            lines += ["", "Cause: `residents.find_or_create_resident` does SELECT, then INSERT; on PostgreSQL (READ "
                       "COMMITTED) both requests see no resident and the second INSERT violates the unique address, so "
                       "that text gets HTTP 500 and no answer (Twilio does not retry it). The same happens in load runs "
                       "when a new resident's second text arrives before the first is answered; SQLite's `BEGIN "

@@ -4,7 +4,7 @@ The data, for one area (Furuset), bulk-inserted with SQLAlchemy core `insert()` 
 executemany, in its own process (so the measuring process's memory is its own):
 10,000 residents; 60,000 ideas and 40,000 safety reports (100,000 in total) created
 evenly over the last 365 days; each idea has its 'received' status change (as
-`services.submit_idea` writes it) and, for 90% of ideas older than three weeks and 30%
+`ideas.submit_idea` writes it) and, for 90% of ideas older than three weeks and 30%
 of younger ones, a staff answer; 40,000 supports; half the safety reports anonymous, at
 40 distinct places. The digest's 7-day window then holds ~1,150 new ideas and ~770
 reports, and its "waiting for an answer" part lists every idea never answered (~8,000).
@@ -137,7 +137,9 @@ async def populate(database_url: str, ideas: int = 60_000, reports: int = 40_000
 async def digest_scenario(database_url: str, days: int = 7) -> dict[str, Any]:
     """build_digest + render_text for the area over the last `days` days (see docstring)."""
     from bot.app import open_app
-    from bot.digest import build_digest, render_html, render_text, split_html
+    from bot.channels.telegram_api import split_html
+    from bot.reports.digest import build_digest
+    from bot.reports.digest_layout import render_html, render_text
 
     async with open_app(settings_for(database_url), migrate=False) as app:
 
@@ -204,7 +206,7 @@ async def add_export_ideas(database_url: str, count: int, first_id: int, seed: i
 
 async def export_scenario(database_url: str) -> dict[str, Any]:
     """export.write of all ideas as CSV into a NullSink: timed, then traced."""
-    from bot import export
+    from bot.reports import export
     from bot.app import open_app
 
     async with open_app(settings_for(database_url), migrate=False) as app:

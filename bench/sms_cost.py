@@ -16,7 +16,7 @@ BUDGET = 3
 
 async def segment_table() -> dict[str, Any]:
     from bot.channels.sms import segments
-    from bot.i18n import LANGUAGE_NAMES
+    from bot.text.resident import LANGUAGE_NAMES
     from tests.sms_walk import table
 
     rows = await table(list(LANGUAGE_NAMES))

@@ -1,11 +1,16 @@
-"""The composition root: settings, areas, database and engine configuration, built in one
-place and closed in one place. Channels and the scheduler hang off this."""
+"""The composition root. `open_app` builds what every command needs (settings, areas,
+database); `open_runtime` builds what `benken run` and `benken serve` share on top of it
+(the Telegram bot, the senders of each channel, metrics) and `recurring_jobs` says what they
+run on a schedule. Nothing else constructs clients; everything opened here is closed here.
+"""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import time
+from functools import partial
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +19,17 @@ from conversations.steps import EngineConfig
 from . import db
 from .areas import Areas, load_areas
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from .channels.telegram import TelegramChannel
+    from .messaging.outbox import Sender
+    from .metrics import Metrics
+
+DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
+RECOVER_EVERY_SECONDS = 60  # stale claims (older than outbox.STALE_CLAIM) are settled within a minute
+TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
 
 
 @dataclass(frozen=True)
@@ -39,3 +55,71 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
         yield App(settings, areas, engine, db.session_factory(engine))
     finally:
         await engine.dispose()
+
+
+@dataclass
+class Runtime:
+    """What a running Benken holds beside the App: channels to send on, and metrics."""
+
+    app: App
+    metrics: Metrics
+    senders: dict[str, Sender] = field(default_factory=dict)
+    telegram: Application | None = None  # the PTB Application, when a token is configured
+
+    @property
+    def telegram_channel(self) -> TelegramChannel | None:
+        return self.telegram.bot_data["channel"] if self.telegram is not None else None
+
+
+@asynccontextmanager
+async def open_runtime(app: App) -> AsyncIterator[Runtime]:
+    """The senders of every configured channel and the Telegram bot (initialised: getMe),
+    all closed on the way out."""
+    from .channels import email, twilio
+    from .channels.telegram import TelegramSender, build_application
+    from .metrics import Metrics
+
+    settings = app.settings
+    runtime = Runtime(app, Metrics())
+    async with AsyncExitStack() as stack:
+        if settings.telegram_bot_token:
+            runtime.telegram = build_application(app, metrics=runtime.metrics)
+            await stack.enter_async_context(runtime.telegram)  # initialize … shutdown
+            runtime.senders["telegram"] = TelegramSender(runtime.telegram.bot)
+        if twilio.configured(settings):
+            runtime.senders["sms"] = twilio.TwilioSender(settings, settings.twilio_messages_per_second)
+        if settings.smtp_url:
+            runtime.senders["email"] = email.EmailSender(settings.smtp_url)
+        for sender in runtime.senders.values():
+            stack.push_async_callback(sender.close)
+        yield runtime
+
+
+@dataclass(frozen=True)
+class Job:
+    """Scheduled work: every `every` seconds, or daily at `at` (local time)."""
+
+    name: str
+    call: Callable[[], Awaitable[Any]]
+    every: float | None = None
+    at: time | None = None
+    first: float = 0  # seconds before the first run of a repeating job
+
+
+def recurring_jobs(runtime: Runtime) -> list[Job]:
+    """What a running Benken does on its own; `run` puts it on PTB's JobQueue, `serve` on
+    an APScheduler of its own. The database decides what is due, so a job that runs late,
+    or in two processes, neither drops nor repeats anything."""
+    from .messaging import outbox, reminders
+    from .reports.delivery import DIGEST_AT_HOUR, morning_digests
+
+    app = runtime.app
+    return [
+        Job("outbox", partial(outbox.drain_once, app, runtime.senders, metrics=runtime.metrics),
+            every=DRAIN_EVERY_SECONDS),
+        Job("reminders", partial(reminders.tick, app), every=TICK_EVERY_SECONDS),
+        # Claims a crashed worker left behind are settled once they are stale.
+        Job("recover", partial(outbox.recover_interrupted, app), every=RECOVER_EVERY_SECONDS,
+            first=RECOVER_EVERY_SECONDS),
+        Job("digests", partial(morning_digests, app), at=time(DIGEST_AT_HOUR, 0)),
+    ]

@@ -7,16 +7,20 @@ import asyncio
 import sys
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from . import db, demo, export, services
+from . import db, demo
 from .app import open_app
 from .areas import AreasError, load_areas
-from .i18n import LANGUAGE_NAMES
-from .models import IDEA_STATUSES, DugnadEvent, Idea, Signup, Staff, StaffArea, utcnow
-from .staff_i18n import STAFF_LOCALES
-from conversations.labels import ANSWER_TEMPLATES
+from .domain import dugnad, ideas
+from .domain.queries import IDEA_REF, SIGNUP_REF, parse_ref
+from .domain.staff import StaffExists, add_staff
+from .models import ANSWER_TEMPLATES, EVENT_SCHEDULED, IDEA_STATUSES, DugnadEvent, Idea, Signup, utcnow
+from .reports import export
 from .settings import SettingsError, load_settings
+from .staff import actions
+from .text.resident import LANGUAGE_NAMES
+from .text.staff import STAFF_LOCALES
+from .text.times import parse_local_moment
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
 
@@ -144,11 +148,7 @@ async def _run(args: argparse.Namespace, settings) -> int:
         elif args.command == "digest":
             await _digest(app, args)
         elif args.command == "impact":
-            from .impact import impact_command
-
-            if args.days < 1:
-                raise UsageError("--days must be at least 1")
-            await impact_command(app, area=args.area, days=args.days, locale=args.lang, out=sys.stdout)
+            await _impact(app, args)
         elif args.command == "run":
             from .run import run
 
@@ -169,11 +169,20 @@ async def _run(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+def _period(app, args) -> tuple[list[str], datetime, datetime]:
+    """The areas (one, or all configured) and the last --days days."""
+    if args.days < 1:
+        raise UsageError("--days must be at least 1")
+    slugs = [app.areas.require(args.area).slug] if args.area else [a.slug for a in app.areas]
+    until = utcnow()
+    return slugs, until - timedelta(days=args.days), until
+
+
 async def _chat(app, args) -> None:
     from conversations.messages import TEXT
 
     from .channels import console
-    from .inbox import receive
+    from .messaging.inbox import receive
 
     async with app.sessions() as session, session.begin():
         if await demo.is_empty(session):
@@ -185,7 +194,8 @@ async def _chat(app, args) -> None:
     first = True
     for line in sys.stdin:
         inbound = console.parse_line(line)
-        received = await receive(app, channel, f"console-{uuid.uuid4()}", inbound, locale=args.lang, **address)
+        received = await receive(app, channel, f"console-{uuid.uuid4()}", inbound, locale=args.lang,
+                                 capabilities=console.CAPABILITIES[channel], **address)
         if received.messages:
             print(("" if first else "\n") + console.render(received.messages), flush=True)
             first = False
@@ -193,37 +203,57 @@ async def _chat(app, args) -> None:
             break
 
 
-async def _digest(app, args) -> None:
-    from .digest import digest_command, send_digests
+async def _impact(app, args) -> None:
+    from .reports.impact import measure, name_areas
+    from .reports.impact_layout import render_text
 
-    if args.days < 1:
-        raise UsageError("--days must be at least 1")
+    slugs, since, until = _period(app, args)
+    async with app.sessions() as session:
+        figures = await measure(session, area_slugs=slugs, since=since, until=until, timezone=app.settings.timezone)
+    print(render_text(name_areas(figures, app.areas), args.lang))
+
+
+async def _digest(app, args) -> None:
+    from .app import open_runtime
+    from .messaging import outbox
+    from .reports.delivery import DIGEST, queue_digests
+
     if not args.send:
-        await digest_command(app, area=args.area, days=args.days, locale=args.lang, out=sys.stdout)
+        from .reports.digest import build_digest
+        from .reports.digest_layout import render_text
+
+        slugs, since, until = _period(app, args)
+        async with app.sessions() as session:
+            digest = await build_digest(session, app.areas, area_slugs=slugs, since=since, until=until,
+                                        locale=args.lang, timezone=app.settings.timezone)
+        print(render_text(digest, args.lang))
         return
     if not app.settings.telegram_bot_token:
         raise UsageError("--send needs TELEGRAM_BOT_TOKEN (digests go to staff on Telegram)")
-    from .channels.telegram import staff_bot
-
-    async with staff_bot(app.settings) as send:
-        sent = await send_digests(app, now=utcnow(), send_telegram=send)
-    print(f"digest sent to {sent} staff member(s)")
+    # Through the outbox like every message: queued once (a second --send the same day
+    # queues nothing), then delivered now rather than at the running bot's next drain.
+    now = utcnow()
+    queued = await queue_digests(app, now=now)
+    async with open_runtime(app) as runtime:
+        while await outbox.drain_once(app, runtime.senders, now=now, kinds=(DIGEST,)):
+            pass
+    print(f"digest sent to {queued} staff member(s)")
 
 
 async def _idea_status(app, args) -> None:
-    raw = args.id.strip().upper().removeprefix("I-")
-    if not raw.isdigit():
+    number = parse_ref(args.id, IDEA_REF)
+    if number is None:
         raise UsageError(f"idea id: expected 12 or I-12, got {args.id!r}")
     async with app.sessions() as session, session.begin():
-        idea = await session.get(Idea, int(raw))
+        idea = await session.get(Idea, number)
         if idea is None:
-            raise UsageError(f"no idea I-{raw}")
+            raise UsageError(f"no idea I-{number}")
         try:
-            told = await services.set_idea_status(
+            told = await actions.answer_idea(
                 session, idea, args.status, note=args.note, timezone=app.settings.timezone,
                 template=args.template, template_param=args.param,
             )
-        except services.TransitionRefused as refused:
+        except ideas.TransitionRefused as refused:
             raise UsageError(str(refused)) from None
     print(f"I-{idea.id}: {args.status}; {told} resident(s) will be told")
 
@@ -233,34 +263,31 @@ async def _staff_add(app, args) -> None:
         app.areas.require(slug)
     if not args.name.strip():
         raise UsageError("--name must not be empty")
+    email = (args.email or "").strip() or None
+    if email and "@" not in email:
+        raise UsageError(f"--email: not an e-mail address: {email!r}")
     async with app.sessions() as session, session.begin():
-        email = (args.email or "").strip() or None
-        if email and "@" not in email:
-            raise UsageError(f"--email: not an e-mail address: {email!r}")
-        staff = Staff(
-            telegram_id=args.telegram_id, name=args.name.strip(), is_admin=args.admin, locale=args.locale,
-            digest_frequency=args.frequency, email=email,
-        )
-        session.add(staff)
         try:
-            await session.flush()
-        except Exception:
+            staff = await add_staff(
+                session, telegram_id=args.telegram_id, name=args.name.strip(), area_slugs=args.areas,
+                is_admin=args.admin, locale=args.locale, digest_frequency=args.frequency, email=email,
+            )
+        except StaffExists:
             raise UsageError(f"a staff member with Telegram id {args.telegram_id} exists already") from None
-        session.add_all(StaffArea(staff_id=staff.id, area_slug=slug) for slug in dict.fromkeys(args.areas))
     print(staff.id)
 
 
-def _local_time(value: str, zone: ZoneInfo, option: str) -> datetime:
-    try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
-    except ValueError:
-        raise UsageError(f'{option}: expected "YYYY-MM-DD HH:MM", got {value!r}') from None
+def _local_time(value: str, timezone: str, option: str) -> datetime:
+    moment = parse_local_moment(value, timezone)
+    if moment is None:
+        raise UsageError(f'{option}: expected "YYYY-MM-DD HH:MM", got {value!r}')
+    return moment
 
 
 async def _event_create(app, args) -> None:
     app.areas.require(args.area)
-    zone = ZoneInfo(app.settings.timezone)
-    start, end = _local_time(args.start, zone, "--start"), _local_time(args.end, zone, "--end")
+    timezone = app.settings.timezone
+    start, end = _local_time(args.start, timezone, "--start"), _local_time(args.end, timezone, "--end")
     if end <= start:
         raise UsageError("--end must be after --start")
     if args.capacity < 1:
@@ -268,7 +295,7 @@ async def _event_create(app, args) -> None:
     if not args.title.strip() or not args.place.strip():
         raise UsageError("--title and --place must not be empty")
     async with app.sessions() as session, session.begin():
-        event = await services.create_event(
+        event = await dugnad.create_event(
             session,
             area_slug=args.area,
             titles={"nb": args.title.strip()},
@@ -276,7 +303,7 @@ async def _event_create(app, args) -> None:
             start_at=start,
             end_at=end,
             capacity=args.capacity,
-            timezone=app.settings.timezone,
+            timezone=timezone,
         )
     print(event.id)
 
@@ -285,27 +312,27 @@ async def _event(session, event_id: int) -> DugnadEvent:
     event = await session.get(DugnadEvent, event_id)
     if event is None:
         raise UsageError(f"no dugnad with id {event_id}")
-    if event.status != "scheduled":
+    if event.status != EVENT_SCHEDULED:
         raise UsageError(f"dugnad {event_id} is {event.status}")
     return event
 
 
 async def _event_cancel(app, args) -> None:
     async with app.sessions() as session, session.begin():
-        told = await services.cancel_event(session, await _event(session, args.id), timezone=app.settings.timezone)
+        told = await actions.cancel_event(session, await _event(session, args.id), timezone=app.settings.timezone)
     print(f"dugnad {args.id} cancelled; {told} resident(s) will be told")
 
 
 async def _event_change(app, args) -> None:
-    zone = ZoneInfo(app.settings.timezone)
-    start = _local_time(args.start, zone, "--start") if args.start else None
-    end = _local_time(args.end, zone, "--end") if args.end else None
+    timezone = app.settings.timezone
+    start = _local_time(args.start, timezone, "--start") if args.start else None
+    end = _local_time(args.end, timezone, "--end") if args.end else None
     if not (start or end or (args.place and args.place.strip())):
         raise UsageError("give --start, --end or --place")
     async with app.sessions() as session, session.begin():
         try:
-            told = await services.change_event(
-                session, await _event(session, args.id), timezone=app.settings.timezone,
+            told = await actions.change_event(
+                session, await _event(session, args.id), timezone=timezone,
                 start_at=start, end_at=end, place=(args.place or "").strip() or None,
             )
         except ValueError as problem:
@@ -317,20 +344,20 @@ EVENT_COMMANDS = {"create": _event_create, "cancel": _event_cancel, "change": _e
 
 
 async def _signup_attended(app, args) -> None:
-    raw = args.ref.strip().upper().removeprefix("D-")
-    if not raw.isdigit():
+    number = parse_ref(args.ref, SIGNUP_REF)
+    if number is None:
         raise UsageError(f"sign-up: expected 7 or D-7, got {args.ref!r}")
     if args.hours is not None and not 0 < args.hours <= 24:
         raise UsageError("--hours must be more than 0 and at most 24")
     async with app.sessions() as session, session.begin():
-        signup = await session.get(Signup, int(raw))
+        signup = await session.get(Signup, number)
         if signup is None:
-            raise UsageError(f"no sign-up D-{raw}")
+            raise UsageError(f"no sign-up D-{number}")
         try:
-            await services.mark_attended(session, signup, hours=args.hours)
+            await dugnad.mark_attended(session, signup, hours=args.hours)
         except ValueError as problem:
             raise UsageError(str(problem)) from None
-    print(f"D-{raw}: attended, {signup.hours:g} hours")
+    print(f"D-{number}: attended, {signup.hours:g} hours")
 
 
 if __name__ == "__main__":

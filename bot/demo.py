@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .areas import Areas
 from .models import DugnadEvent, Resident, utcnow
-from .services import create_event
+from .domain.dugnad import create_event
 
 DEMO_EVENTS = (
     # (days after the next Saturday, start, end, capacity, Norwegian title, English title, place)

@@ -18,6 +18,10 @@ class Metrics:
         self.rejected = Counter(
             "benken_webhook_rejected", "Webhook requests refused", ["route", "reason"], registry=self.registry
         )
+        self.replies_failed = Counter(
+            "benken_replies_failed", "Answers to an inbound message the provider refused", ["channel", "error"],
+            registry=self.registry,
+        )
         self.outbox = Counter(
             "benken_outbox_results", "Outbox sends by outcome", ["channel", "outcome"], registry=self.registry
         )

@@ -182,6 +182,12 @@ class Idea(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# Ready-made answers staff can choose (translated for each resident where shown), and the
+# seasons the "season" answer names.
+ANSWER_TEMPLATES = ("meeting", "season", "passed_on", "done_thanks")
+SEASONS = ("spring", "summer", "autumn", "winter")
+
+
 class IdeaStatusChange(Base):
     """One step in an idea's history: the new status and the note residents were sent."""
 
@@ -385,22 +391,33 @@ OUTBOX_PRIORITY_BULK = 10
 
 
 class OutboxMessage(Base):
-    """A proactive message to one resident, rendered in their language, waiting to be sent.
+    """A proactive message to one resident or one staff member, rendered in their language,
+    waiting to be sent on `channel` (a resident's own; Telegram or e-mail for staff).
 
     Statuses: pending > claimed > sending > sent; sending > pending (retry after
     `not_before`) or > failed (also when a send may have gone out but was not confirmed:
     never sent twice); claimed > pending when its sender died before trying; pending >
-    cancelled (resident opted out or was erased).
+    cancelled (resident opted out or was erased). `format` is "text" (shown as written)
+    or "html" (staff reports, escaped when laid out); `extra` holds an e-mail's subject,
+    HTML part and attachment; `dedupe_key` keeps a job that ran twice from queueing twice.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "not_before"),
+        CheckConstraint("(resident_id IS NULL) <> (staff_id IS NULL)", name="one_recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(8), default="text")
     choices: Mapped[list | None] = mapped_column()
+    extra: Mapped[dict | None] = mapped_column()
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     priority: Mapped[int] = mapped_column(Integer, default=OUTBOX_PRIORITY_BULK)
     status: Mapped[str] = mapped_column(String(16), default=OUTBOX_PENDING)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
@@ -423,8 +440,9 @@ class Reminder(Base):
     """Scheduled work with a due time: the scheduler claims due rows atomically.
 
     Statuses: pending > claimed > done, or pending > dropped (no longer relevant, e.g. the
-    event started while the bot was down). Kinds: event_24h, event_2h, offer_expiry,
-    thanks, idea_followup.
+    event started while the bot was down). Kinds: event_24h, event_2h, offer_made (tell
+    the first on the waiting list that a place is kept for them), offer_expiry, thanks,
+    idea_followup.
     """
 
     __tablename__ = "reminders"

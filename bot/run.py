@@ -1,22 +1,19 @@
-"""`benken run`: the Telegram bot by long polling, with the outbox sender on PTB's JobQueue."""
+"""`benken run`: the Telegram bot by long polling, with the scheduled work on PTB's JobQueue."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from datetime import time
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from . import outbox, reminders
-from .app import App
-from .channels.telegram import TelegramSender, build_application, seconds, staff_sender
-from .digest import DIGEST_AT_HOUR, morning_digests
-from .serve import DRAIN_EVERY_SECONDS, RECOVER_EVERY_SECONDS, TICK_EVERY_SECONDS, senders_for
+from .app import App, Job, open_runtime, recurring_jobs
+from .channels.telegram_api import seconds
+from .messaging import outbox
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open when nothing comes
@@ -58,39 +55,31 @@ async def poll(application: Application, stop: asyncio.Event) -> None:
 
 
 async def run(app: App) -> None:
-    application = build_application(app)
-    senders = {**senders_for(app), "telegram": TelegramSender(application.bot)}
-    # Before the first drain: messages a crash left half-sent are settled, never resent.
-    await outbox.recover_interrupted(app)
-
-    async def drain(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        await outbox.drain_once(app, senders)
-
-    async def tick(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reminders.tick(app)
-
-    async def recover(_context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with open_runtime(app) as runtime:
+        application = runtime.telegram
+        # Before the first drain: messages a crash left half-sent are settled, never resent.
         await outbox.recover_interrupted(app)
-
-    async def digests(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        await morning_digests(app, staff_sender(application.bot))
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with application:  # initialize (getMe) … shutdown
-        application.job_queue.run_repeating(drain, interval=DRAIN_EVERY_SECONDS, first=0, name="outbox")
-        application.job_queue.run_repeating(tick, interval=TICK_EVERY_SECONDS, first=0, name="reminders")
-        application.job_queue.run_repeating(recover, interval=RECOVER_EVERY_SECONDS, first=RECOVER_EVERY_SECONDS,
-                                            name="recover")
-        at = time(DIGEST_AT_HOUR, 0, tzinfo=ZoneInfo(app.settings.timezone))
-        application.job_queue.run_daily(digests, time=at, name="digests")
+        zone = ZoneInfo(app.settings.timezone)
+        for job in recurring_jobs(runtime):
+            callback = _job_callback(job)
+            if job.at is not None:
+                application.job_queue.run_daily(callback, time=job.at.replace(tzinfo=zone), name=job.name)
+            else:
+                application.job_queue.run_repeating(callback, interval=job.every, first=job.first, name=job.name)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         await application.start()
         log.info("Benken is listening on Telegram as @%s", application.bot.username)
         try:
             await poll(application, stop)
         finally:
             await application.stop()
-    for sender in senders.values():
-        await sender.close()
+
+
+def _job_callback(job: Job):
+    async def callback(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        await job.call()
+
+    return callback

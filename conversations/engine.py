@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import LOCALES, Text
+from bot.domain.residents import set_opted_out
 from bot.models import ConversationState, Resident, utcnow
-from bot import services
+from bot.text.resident import LOCALES, Text
 
 from .flows import FLOWS, MENU, ONBOARDING
 from .flows.menu import help_text
 from .keywords import GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
-from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Choice, Inbound, Outbound
+from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
 from .steps import CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid
 
 IDLE_RESET = timedelta(hours=24)  # the issue's rule: a day away starts again at the menu
@@ -46,7 +46,13 @@ def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> st
 
 
 async def handle(
-    session: AsyncSession, resident: Resident, inbound: Inbound, config: EngineConfig, *, now: datetime | None = None
+    session: AsyncSession,
+    resident: Resident,
+    inbound: Inbound,
+    config: EngineConfig,
+    capabilities: Capabilities,
+    *,
+    now: datetime | None = None,
 ) -> list[Outbound]:
     """Answer one inbound message and move the resident's conversation on."""
     now = now or utcnow()
@@ -55,12 +61,13 @@ async def handle(
     if state is None:
         state = ConversationState(resident_id=resident.id, flow=ONBOARDING, step="", data={}, history=[], updated_at=now)
         session.add(state)
-    ctx = Ctx(session, resident, state, config, now, Text(resident.locale, config.timezone), dict(state.data or {}))
+    ctx = Ctx(session, resident, state, config, capabilities, now, Text(resident.locale, config.timezone),
+              dict(state.data or {}))
 
     keyword = _keyword(inbound, resident, ctx.t, config.timezone)
     if resident.opted_out:
         if keyword == "start":
-            await services.set_opted_out(session, resident, False)
+            await set_opted_out(session, resident, False)
             ctx.say(ctx.t._("Welcome back! You will get messages from Benken again."))
             await _resume(ctx)
         _save(ctx)
@@ -89,7 +96,7 @@ def _save(ctx: Ctx) -> None:
 async def _on_keyword(ctx: Ctx, keyword: str) -> None:
     t, onboarding = ctx.t, ctx.state.flow == ONBOARDING
     if keyword == "stop":
-        await services.set_opted_out(ctx.session, ctx.resident, True)
+        await set_opted_out(ctx.session, ctx.resident, True)
         ctx.say(t._(
             "You will get no more messages from Benken. To come back, write “{start}”.",
             start=t.keyword("start"),

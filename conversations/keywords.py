@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.i18n import Text
+from bot.text.resident import Text
 
 from .matching import normalize
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 # Inbound kinds. Channels map their payloads onto these; UNSUPPORTED covers stickers,
 # voice notes, videos, documents and anything else we cannot read.
@@ -32,6 +33,28 @@ class Inbound:
     location: Location | None = None
     photo_ref: str | None = None
     prompt: int | None = None  # for CHOICE: the question the button belonged to, when known
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the resident's channel can carry, so that flows ask this instead of naming
+    channels."""
+
+    photos: bool = False  # the resident can send a photo
+    compact: bool = False  # every character costs (SMS): quote little, shorten dates
+    # Whether a text fits in one message the channel can afford (SMS: the segment budget).
+    fits: Callable[[str], bool] = lambda _text: True
+
+    def in_messages(self, lines: list[str]) -> list[str]:
+        """Lines joined into as few messages as fit; a line too long alone goes alone."""
+        messages: list[str] = []
+        for line in lines:
+            joined = f"{messages[-1]}\n{line}" if messages else line
+            if messages and self.fits(joined):
+                messages[-1] = joined
+            else:
+                messages.append(line)
+        return messages
 
 
 @dataclass(frozen=True)

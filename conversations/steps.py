@@ -15,10 +15,11 @@ from typing import Any, Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import Area, Areas
-from bot.i18n import Text
 from bot.models import ConversationState, Resident
+from bot.text.resident import Text
+from bot.text.shorten import shorten
 
-from .messages import Choice, Location, Outbound
+from .messages import Capabilities, Choice, Location, Outbound
 
 # What a step expects.
 CHOOSE = "choose"  # one of the offered choices
@@ -32,10 +33,6 @@ SKIP = "skip"  # the key of the "Skip" choice added to optional steps
 SMS_PREVIEW = 30  # characters of resident text quoted back by SMS (budget: 3 segments a prompt)
 TEXT_PREVIEW = 1000  # elsewhere: the longest idea we take, whole
 LIST_PREVIEW = 80  # in a list of several; the whole text is under "see my data"
-
-
-def preview(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Invalid(Exception):
@@ -91,6 +88,7 @@ class Ctx:
     resident: Resident
     state: ConversationState
     config: EngineConfig
+    can: Capabilities  # what the resident's channel can carry
     now: datetime
     t: Text
     data: dict[str, Any]
@@ -106,11 +104,11 @@ class Ctx:
     def quote(self, text: str, *, in_list: bool = False) -> str:
         """Resident-written text as shown back: whole where a message is free (its start
         in a list), only its start by SMS, where 67 characters of Arabic cost a segment."""
-        if self.resident.channel == "sms":
+        if self.can.compact:
             limit = SMS_PREVIEW
         else:
             limit = LIST_PREVIEW if in_list else TEXT_PREVIEW
-        return f"“{preview(text, limit)}”"
+        return f"“{text if len(text) <= limit else shorten(text, limit)}”"
 
     @property
     def area(self) -> Area | None:

@@ -10,7 +10,7 @@ import sys
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.i18n import locales_dir
+from bot.text.catalogs import locales_dir
 
 _FORMATTER = string.Formatter()
 

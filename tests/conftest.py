@@ -8,6 +8,7 @@ TEMPLATE on PostgreSQL), so tests are isolated and run the real migrations.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import os
 import shutil
@@ -17,11 +18,15 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 
 from bot import db
 from bot.app import App, open_app
 from bot.settings import Settings
+
+from .doubles.fake_telegram import FakeTelegram
+from .support import SECRET, TOKEN, SmtpInbox, TelegramBot, free_port
 
 BACKEND = os.environ.get("BENKEN_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -40,6 +45,11 @@ def _no_internet(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22's future RetryAfter, without warnings
 
 
 def pytest_report_header(config):
@@ -129,3 +139,43 @@ def in_days(days: float, hour: int = 10) -> datetime:
     """A UTC moment `days` from now at a whole hour, for event times."""
     moment = datetime.now(timezone.utc) + timedelta(days=days)
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+async def telegram(settings):
+    """A running Benken Telegram bot, polling a fake Bot API on loopback."""
+    from bot.channels.telegram import build_application
+    from bot.run import poll
+
+    async with FakeTelegram(TOKEN) as fake:
+        configured = dataclasses.replace(
+            settings, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
+            telegram_api_base_file_url=fake.base_file_url, telegram_webhook_secret=SECRET,
+        )
+        async with open_app(configured, migrate=False) as app:
+            application = build_application(app, per_chat_per_second=50)
+            async with application:
+                await application.start()
+                stop = asyncio.Event()
+                polling = asyncio.create_task(poll(application, stop))
+                try:
+                    yield TelegramBot(fake, app, application)
+                finally:
+                    stop.set()
+                    await polling
+                    await application.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd): (its inbox, its port)."""
+    inbox = SmtpInbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=free_port(), server_hostname="benken-test",
+        authenticator=inbox.authenticate, auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()

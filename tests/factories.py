@@ -7,11 +7,13 @@ import uuid
 from datetime import datetime, timedelta
 
 from bot.app import App
-from bot.inbox import receive
+from bot.channels.console import CAPABILITIES
+from bot.messaging.inbox import receive
+from bot.domain import ideas
 from bot.models import DugnadEvent, Resident
 from conversations.messages import CHOICE, LOCATION, PHOTO, TEXT, UNSUPPORTED, Inbound, Location, Outbound, numbered
 
-from .conftest import in_days
+from tests.conftest import in_days
 
 _ids = itertools.count(1000)
 
@@ -54,7 +56,8 @@ class Chat:
         self.last: list[Outbound] = []
 
     async def inbound(self, inbound: Inbound) -> list[Outbound]:
-        received = await receive(self.app, self.channel, str(uuid.uuid4()), inbound, locale=self.locale, **self.address)
+        received = await receive(self.app, self.channel, str(uuid.uuid4()), inbound, locale=self.locale,
+                                 capabilities=CAPABILITIES[self.channel], **self.address)
         self.last = received.messages
         return self.last
 
@@ -90,7 +93,5 @@ class Chat:
 
 async def make_idea(session, author: Resident, app: App, *, text="Flere benker", category="meeting_places",
                     area="furuset", wants_to_help=False, now: datetime | None = None):
-    from bot import services
-
-    draft = services.IdeaDraft(text=text, category=category, wants_to_help=wants_to_help)
-    return await services.submit_idea(session, author, app.areas.require(area), draft, timezone="Europe/Oslo", now=now)
+    draft = ideas.IdeaDraft(text=text, category=category, wants_to_help=wants_to_help)
+    return await ideas.submit_idea(session, author, app.areas.require(area), draft, timezone="Europe/Oslo", now=now)

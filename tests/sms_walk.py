@@ -12,16 +12,17 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import reminders, services
 from bot.app import App, open_app
 from bot.channels.sms import gsm_safe, render, segments
-from bot.i18n import LANGUAGE_NAMES
+from bot.domain import dugnad
+from bot.messaging import reminders
 from bot.models import DugnadEvent, OutboxMessage, Signup
 from bot.settings import Settings
+from bot.staff import actions
+from bot.text.resident import LANGUAGE_NAMES
 from conversations.messages import COMMAND, UNSUPPORTED, Inbound
-
-from .conftest import in_days
-from .factories import Chat
+from tests.conftest import in_days
+from tests.factories import Chat
 
 LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3  # a real-length idea
 
@@ -29,7 +30,7 @@ LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3 
 async def walk(app: App, locale: str) -> list[str]:
     """The SMS texts of one resident in `locale` going through every step, in order."""
     async with app.sessions() as session, session.begin():
-        await services.create_event(
+        await dugnad.create_event(
             session, area_slug="furuset", titles={"nb": "Vårrydding i parken ved Furuset senter"},
             place="Ved biblioteket", start_at=in_days(3), end_at=in_days(3) + timedelta(hours=3), capacity=1,
             timezone="Europe/Oslo",
@@ -72,14 +73,14 @@ async def scheduled_messages(app: App) -> None:
     await reminders.tick(app, now=event.start_at - timedelta(hours=1))
     async with app.sessions() as session, session.begin():
         for signup in (await session.execute(select(Signup).where(Signup.status == "confirmed"))).scalars():
-            await services.mark_attended(session, signup)
+            await dugnad.mark_attended(session, signup)
     await reminders.tick(app, now=event.start_at + timedelta(days=60))  # thanks, and the idea follow-up
     async with app.sessions() as session, session.begin():
         moved = await session.get(DugnadEvent, event.id)
         for signup in (await session.execute(select(Signup))).scalars():
             signup.status = "confirmed"
-        await services.change_event(session, moved, timezone="Europe/Oslo", place="Ved Furuset senter, inngang B")
-        await services.cancel_event(session, moved, timezone="Europe/Oslo")
+        await actions.change_event(session, moved, timezone="Europe/Oslo", place="Ved Furuset senter, inngang B")
+        await actions.cancel_event(session, moved, timezone="Europe/Oslo")
 
 
 async def table(locales: list[str]) -> list[tuple[str, int, float, int, str]]:

@@ -5,20 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from .factories import Chat
-
-
-def benken(database_url: str, *args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True, env=environment, timeout=120
-    )
+from tests.factories import Chat
+from tests.support import benken
 
 
 def test_chat_greets_with_the_language_menu_and_exits_at_eof(database_url):
@@ -158,7 +149,7 @@ async def test_csv_export_never_hands_a_spreadsheet_a_formula(app, database_url)
 async def test_idea_status_with_a_template_from_the_cli(app, database_url):
     from sqlalchemy import select
 
-    from bot.i18n import Text
+    from bot.text.resident import Text
     from bot.models import OutboxMessage
 
     chat = Chat(app, channel="sms", locale="pl")
@@ -178,7 +169,7 @@ async def test_export_of_the_last_days(app, database_url):
 
     from bot.models import utcnow
 
-    from .factories import make_idea, make_resident
+    from tests.factories import make_idea, make_resident
 
     async with app.sessions() as session, session.begin():
         author = await make_resident(session)

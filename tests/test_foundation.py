@@ -15,7 +15,7 @@ from bot.areas import AreasError, load_areas
 from bot.models import Base
 from bot.settings import Settings, SettingsError, load_settings
 
-from .conftest import BACKEND
+from tests.conftest import BACKEND
 
 
 def test_settings_defaults_and_environment(tmp_path):
@@ -108,8 +108,8 @@ def test_unsupported_database_urls():
 
 
 async def test_times_come_back_in_utc(session):
-    from .factories import make_event
-    from .conftest import in_days
+    from tests.factories import make_event
+    from tests.conftest import in_days
 
     start = in_days(2)
     event = await make_event(session, start=start)

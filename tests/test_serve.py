@@ -13,7 +13,7 @@ import time
 import httpx
 from twilio.request_validator import RequestValidator
 
-from .fake_twilio import FakeTwilio
+from tests.doubles.fake_twilio import FakeTwilio
 
 TOKEN, SID, PUBLIC = "test-token", "AC" + "0" * 32, "https://benken.example.org"
 
@@ -94,12 +94,12 @@ async def test_two_hour_reminder_reaches_an_sms_volunteer_within_a_minute(app, d
 
     from sqlalchemy import select
 
-    from bot import services
+    from bot.domain import dugnad
     from bot.models import Reminder
 
     start = datetime.now(timezone.utc) + timedelta(hours=2, seconds=15)
     async with app.sessions() as session, session.begin():
-        await services.create_event(
+        await dugnad.create_event(
             session, area_slug="furuset", titles={"nb": "Vårrydding"}, place="Ved biblioteket",
             start_at=start, end_at=start + timedelta(hours=2), capacity=5, timezone="Europe/Oslo",
         )

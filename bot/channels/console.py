@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conversations.messages import LOCATION, PHOTO, TEXT, UNSUPPORTED, Inbound, Location, Outbound, numbered
+from conversations.messages import LOCATION, PHOTO, TEXT, UNSUPPORTED, Capabilities, Inbound, Location, Outbound, numbered
+
+from . import sms, telegram
+
+# The terminal talks as a Telegram resident (photos by path) or, with --phone, as an SMS one.
+CAPABILITIES: dict[str, Capabilities] = {"telegram": telegram.CAPABILITIES, "sms": sms.CAPABILITIES}
 
 
 def parse_line(line: str) -> Inbound:

@@ -1,5 +1,5 @@
-"""The Telegram channel: a python-telegram-bot Application for polling, the same handler
-for webhooks, rendering with buttons, and Telegram's errors mapped to outcomes."""
+"""The Telegram channel: updates in (polling and webhook alike), messages out with buttons,
+and Telegram's errors mapped to outcomes. Staff updates go to the staff desk."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import html
 import logging
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from telegram import (
     Bot,
@@ -19,8 +19,8 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from conversations.messages import (
     CHOICE,
@@ -28,24 +28,36 @@ from conversations.messages import (
     PHOTO,
     TEXT,
     UNSUPPORTED,
+    Capabilities,
     Inbound,
     Location,
     Outbound,
 )
 
-from .. import services
-from ..app import App
-from ..i18n import LANGUAGE_NAMES
-from ..inbox import receive
-from ..models import OutboxMessage, Resident
-from ..outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, SendResult
-from ..pace import Pace
-from .staff_desk import StaffDesk
-from .telegram_api import MAX_TEXT, escaped_pieces, seconds, with_retries
+from ..domain.residents import find_or_create_resident, set_opted_out
+from ..messaging.inbox import receive
+from ..messaging.outbox import FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Recipient, SendResult
+from ..models import OutboxMessage
+from ..text.resident import LANGUAGE_NAMES
+from .telegram_staff import TelegramStaffDesk
+from .telegram_api import (
+    CHAT_MESSAGES_PER_SECOND,
+    MAX_TEXT,
+    ChatRateLimiter,
+    escaped_pieces,
+    split_html,
+    seconds,
+    surely_not_delivered,
+    with_retries,
+)
+
+if TYPE_CHECKING:
+    from ..app import App
 
 log = logging.getLogger(__name__)
 
-CHAT_MESSAGES_PER_SECOND = 1.0  # Telegram's advice for one private chat
+# Photos, and text that costs nothing by the character.
+CAPABILITIES = Capabilities(photos=True)
 CALLBACK_SEPARATOR = "|"  # callback_data is "<prompt>|<choice key>", at most 64 bytes
 # Telegram's client language codes that mean one of ours.
 CLIENT_LANGUAGES = {"no": "nb", "nn": "nb", "nb": "nb", "prs": "fa"} | {code: code for code in LANGUAGE_NAMES}
@@ -120,29 +132,6 @@ def render(message: Outbound) -> list[tuple[str, Any]]:
     return [(piece, markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
 
 
-# Rate limits ----------------------------------------------------------------------------------
-
-
-class ChatRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (30 a second overall, 20 a minute per group, RetryAfter
-    honoured), plus what it leaves out: one message a second to each private chat."""
-
-    PACED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "editMessageText"})
-
-    def __init__(self, per_chat: float = CHAT_MESSAGES_PER_SECOND, **kwargs: Any):
-        super().__init__(max_retries=3, **kwargs)
-        self._per_chat = per_chat
-        self._chats: dict[int, Pace] = {}
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        chat_id = data.get("chat_id")
-        if endpoint in self.PACED and isinstance(chat_id, int) and chat_id > 0:
-            if len(self._chats) > 10_000:  # forget chats that have been quiet
-                self._chats = {k: v for k, v in self._chats.items() if not v.idle}
-            await self._chats.setdefault(chat_id, Pace(self._per_chat)).wait()
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-
 async def send(bot: Bot, chat_id: int, message: Outbound, *, clear_keyboard: bool = False) -> list[int]:
     """Send one message (in pieces if long); the ids of the Telegram messages."""
     ids = []
@@ -154,19 +143,20 @@ async def send(bot: Bot, chat_id: int, message: Outbound, *, clear_keyboard: boo
     return ids
 
 
-# The channel -----------------------------------------------------------------------------------
-
-
 class TelegramChannel:
     """Turns Telegram updates into conversation turns and sends the answers back."""
 
-    def __init__(self, app: App, bot: Bot):
-        self.app, self.bot = app, bot
-        self.desk = StaffDesk(app, bot)
+    def __init__(self, app: App, bot: Bot, metrics=None):
+        self.app, self.bot, self.metrics = app, bot, metrics
+        self.desk = TelegramStaffDesk(app, bot)
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def handle(self, update: Update) -> bool:
-        """Handle one update (polling or webhook); False when it was seen before or ignored."""
+        """Handle one update (polling or webhook); False when it was seen before or ignored.
+
+        Once the inbound is recorded its outcome is known: a reply Telegram refuses (a chat
+        that no longer exists) is counted and logged, never raised, so the webhook answers
+        200 and Telegram does not deliver the same update again and again."""
         staff = await self.desk.staff_for(update)
         if staff is not None:
             async with self._locks.setdefault(staff.telegram_id, asyncio.Lock()):
@@ -178,14 +168,19 @@ class TelegramChannel:
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         async with lock:  # one chat's updates in the order they came
             received = await receive(
-                self.app, "telegram", str(update.update_id), inbound, telegram_id=user_id, locale=language
+                self.app, "telegram", str(update.update_id), inbound, capabilities=CAPABILITIES,
+                telegram_id=user_id, locale=language,
             )
             if received.duplicate:
                 return False
-            query = update.callback_query
-            if query is not None:
-                await self._acknowledge(query, inbound)
-            await self._answer(user_id, received.messages)
+            try:
+                if update.callback_query is not None:
+                    await self._acknowledge(update.callback_query, inbound)
+                await self._answer(user_id, received.messages)
+            except TelegramError as problem:
+                log.warning("reply to update %s not delivered: %s", update.update_id, type(problem).__name__)
+                if self.metrics is not None:
+                    self.metrics.replies_failed.labels("telegram", type(problem).__name__).inc()
         if not lock.locked() and len(self._locks) > 10_000:
             self._locks.pop(user_id, None)
         return True
@@ -228,39 +223,45 @@ class TelegramChannel:
     async def _blocked(self, telegram_id: int) -> None:
         """The resident blocked the bot: nothing more is sent to them."""
         async with self.app.sessions() as session, session.begin():
-            resident, _new = await services.find_or_create_resident(session, "telegram", telegram_id=telegram_id)
-            await services.set_opted_out(session, resident, True)
+            resident, _new = await find_or_create_resident(session, "telegram", telegram_id=telegram_id)
+            await set_opted_out(session, resident, True)
 
 
 class TelegramSender:
-    """Sends outbox messages to Telegram residents, through the rate-limited bot."""
+    """Sends outbox messages (residents' and staff's) through the rate-limited bot."""
 
     channel = "telegram"
 
     def __init__(self, bot: Bot):
         self.bot = bot
 
-    async def send(self, resident: Resident, message: OutboxMessage) -> SendResult:
-        outbound = Outbound(message.text)
+    async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
         try:
-            ids = await send(self.bot, resident.telegram_id, outbound)
+            if message.format == HTML:  # a staff report, escaped when it was laid out
+                ids = [
+                    (await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML)).message_id
+                    for piece in split_html(message.text)
+                ]
+            else:
+                ids = await send(self.bot, recipient.address, Outbound(message.text))
         except Forbidden as problem:
             return SendResult(OPTED_OUT, error=str(problem)[:200])
         except RetryAfter as problem:
             return SendResult(RETRY, error="429", retry_after=seconds(problem.retry_after))
         except BadRequest as problem:
             return SendResult(FAILED, error=str(problem)[:200])
-        except TimedOut:  # after retries: it may have arrived, so it is not sent again
-            return SendResult(UNKNOWN, error="timeout")
-        except NetworkError as problem:
-            return SendResult(RETRY, error=str(problem)[:200])
+        except NetworkError as problem:  # after retries
+            if surely_not_delivered(problem):
+                return SendResult(RETRY, error=str(problem)[:200])
+            # It may have arrived (a timeout after the request left): not sent again.
+            return SendResult(UNKNOWN, error=f"{type(problem).__name__}: {problem}"[:200])
         return SendResult(SENT, provider_message_id=str(ids[-1]))
 
     async def close(self) -> None:
         """The bot is closed with its Application."""
 
 
-def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PER_SECOND) -> Application:
+def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PER_SECOND, metrics=None) -> Application:
     """The PTB Application: our base URLs, our rate limiter, updates to TelegramChannel.
 
     Without PTB's Updater: it confirms fetched updates to Telegram before they are
@@ -276,7 +277,7 @@ def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PE
         .updater(None)
     )
     application = builder.build()
-    channel = TelegramChannel(app, application.bot)
+    channel = TelegramChannel(app, application.bot, metrics)
     application.bot_data["channel"] = channel
 
     async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -287,18 +288,9 @@ def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PE
 
 
 @asynccontextmanager
-async def staff_bot(settings) -> AsyncIterator[Callable[[int, str], Awaitable[object]]]:
-    """A bot for one-off staff messages (`benken digest --send`): a send(chat_id, html)."""
+async def standalone_bot(settings) -> AsyncIterator[Bot]:
+    """A bot for one-off sends from the command line (`benken digest --send`)."""
     bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
               base_file_url=settings.telegram_file_base_url)
     async with bot:
-        yield staff_sender(bot)
-
-
-def staff_sender(bot: Bot) -> Callable[[int, str], Awaitable[object]]:
-    """Send already-escaped HTML to a staff member, retried like every other message."""
-
-    async def send_html(chat_id: int, text: str) -> object:
-        return await with_retries(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML)
-
-    return send_html
+        yield bot

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from bot import services
+from bot.domain.dugnad import (
+    EventUnavailable,
+    cancel_signup,
+    event_title,
+    resident_signups,
+    sign_up,
+    upcoming_events,
+    waitlist_position,
+)
+from bot.domain.queries import places_taken
 from bot.models import SIGNUP_CANCELLED, SIGNUP_CONFIRMED, DugnadEvent, Signup
+from bot.text.resident import Text
 
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step, yes_no
-from bot.i18n import Text
 
 
 def when(t: Text, event: DugnadEvent) -> str:
@@ -27,7 +36,7 @@ def free_places(t: Text, event: DugnadEvent, taken: int) -> str:
 async def ask_list(ctx: Ctx) -> Prompt:
     """Lists the area's upcoming dugnads with date, time and free places."""
     t = ctx.t
-    events = await services.upcoming_events(ctx.session, ctx.resident.area_slug, now=ctx.now)
+    events = await upcoming_events(ctx.session, ctx.resident.area_slug, now=ctx.now)
     if not events:
         return Prompt(
             t._("No dugnad is planned in {area} right now. Please look again soon!", area=t.ltr(ctx.area.name)),
@@ -36,7 +45,7 @@ async def ask_list(ctx: Ctx) -> Prompt:
     choices = [
         Choice(
             str(event.id),
-            f"{t.datetime(event.start_at)}: {services.event_title(event, t.locale)} ({free_places(t, event, taken)})",
+            f"{t.datetime(event.start_at)}: {event_title(event, t.locale)} ({free_places(t, event, taken)})",
         )
         for event, taken in events
     ]
@@ -53,7 +62,7 @@ async def take_list(ctx: Ctx, answer: Answer) -> str:
 
 
 async def _own_signup(ctx: Ctx, event_id: int) -> Signup | None:
-    signups = await services.resident_signups(ctx.session, ctx.resident, now=ctx.now)
+    signups = await resident_signups(ctx.session, ctx.resident, now=ctx.now)
     return next((s for s, e in signups if e.id == event_id), None)
 
 
@@ -61,9 +70,9 @@ async def ask_event(ctx: Ctx) -> Prompt:
     """Shows the event in full and offers to sign up, wait, or cancel an existing place."""
     t = ctx.t
     event = await ctx.session.get(DugnadEvent, ctx.data["event"])
-    taken = await services.places_taken(ctx.session, event.id)
+    taken = await places_taken(ctx.session, event.id)
     lines = [
-        services.event_title(event, t.locale),
+        event_title(event, t.locale),
         t._("When: {when}", when=when(t, event)),
         t._("Where: {place}", place=event.place),
         free_places(t, event, taken).capitalize(),
@@ -90,14 +99,14 @@ async def take_event(ctx: Ctx, answer: Answer) -> str:
         ctx.data["signup"] = signup.id if signup else None
         return "cancel"
     try:
-        signup = await services.sign_up(ctx.session, ctx.resident, ctx.data["event"], now=ctx.now)
-    except services.EventUnavailable:
+        signup = await sign_up(ctx.session, ctx.resident, ctx.data["event"], now=ctx.now)
+    except EventUnavailable:
         ctx.say(t._("Sorry, this dugnad is no longer open."))
         return DONE
     if signup.status == SIGNUP_CONFIRMED:
         ctx.say(t._("You are signed up! Your reference is {ref}. See you there!", ref=t.ref("D", signup.id)))
     else:
-        position = await services.waitlist_position(ctx.session, signup)
+        position = await waitlist_position(ctx.session, signup)
         ctx.say(
             t._(
                 "This dugnad is full. You are number {position} on the waiting list ({ref}). "
@@ -120,7 +129,7 @@ async def take_cancel(ctx: Ctx, answer: Answer) -> str:
     signup = await ctx.session.get(Signup, ctx.data.get("signup") or 0)
     if answer.choice == "yes" and signup is not None and signup.resident_id == ctx.resident.id:
         if signup.status != SIGNUP_CANCELLED:
-            await services.cancel_signup(ctx.session, signup, timezone=ctx.config.timezone, now=ctx.now)
+            await cancel_signup(ctx.session, signup, timezone=ctx.config.timezone, now=ctx.now)
         ctx.say(t._("Your place {ref} is cancelled. Thank you for telling us!", ref=t.ref("D", signup.id)))
     else:
         ctx.say(t._("OK, nothing was changed."))

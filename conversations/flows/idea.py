@@ -3,10 +3,10 @@ area's ideas to support one."""
 
 from __future__ import annotations
 
-from bot import services
+from bot.domain.ideas import IdeaDraft, area_ideas, submit_idea, support_idea, supported_idea_ids
 from bot.models import MAX_PLACE
+from bot.text.labels import idea_categories, idea_statuses
 
-from ..labels import idea_categories, idea_statuses
 from ..messages import Choice
 from ..steps import DONE, PHOTO, PLACE, WRITE, Answer, Ctx, Flow, Prompt, Step, yes_no
 
@@ -50,7 +50,7 @@ async def take_place(ctx: Ctx, answer: Answer) -> str:
     """Stores the place if given; a photo is asked next where the channel can send one."""
     ctx.data["place"] = answer.text
     ctx.data["location"] = [answer.location.latitude, answer.location.longitude] if answer.location else None
-    return "photo" if ctx.resident.channel == "telegram" else "help"
+    return "photo" if ctx.can.photos else "help"
 
 
 async def ask_photo(ctx: Ctx) -> Prompt:
@@ -105,7 +105,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         ctx.say(t._("OK, we did not send it."))
         return DONE
     location = data.get("location") or [None, None]
-    draft = services.IdeaDraft(
+    draft = IdeaDraft(
         text=data["text"],
         category=data["category"],
         place_text=data.get("place"),
@@ -114,7 +114,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         photo_ref=data.get("photo"),
         wants_to_help=data["wants_to_help"],
     )
-    idea = await services.submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now)
+    idea = await submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now)
     ctx.say(
         t._(
             "Thank you! Your idea is saved as {ref}. We will answer you by {date}.",
@@ -145,7 +145,7 @@ FLOW = Flow(
 async def ask_browse(ctx: Ctx) -> Prompt:
     """Shows one open idea of the area at a time, most supported first."""
     t = ctx.t
-    ideas = await services.area_ideas(ctx.session, ctx.resident.area_slug)
+    ideas = await area_ideas(ctx.session, ctx.resident.area_slug)
     if not ideas:
         return Prompt(
             t._("No ideas from {area} yet. Why not share the first one?", area=t.ltr(ctx.area.name)),
@@ -155,7 +155,7 @@ async def ask_browse(ctx: Ctx) -> Prompt:
     idea, supporters = ideas[position]
     ctx.data["idea"] = idea.id
     mine = idea.author_id == ctx.resident.id
-    supported = idea.id in await services.supported_idea_ids(ctx.session, ctx.resident)
+    supported = idea.id in await supported_idea_ids(ctx.session, ctx.resident)
     # Translators: which idea of how many is shown, e.g. "2 of 5".
     counter = t._("{number} of {total}", number=t.number(position + 1), total=t.number(len(ideas)))
     lines = [
@@ -180,7 +180,7 @@ async def take_browse(ctx: Ctx, answer: Answer) -> str:
     if answer.choice in ("menu", "idea:"):
         return DONE if answer.choice == "menu" else answer.choice
     if answer.choice == "support":
-        if await services.support_idea(ctx.session, ctx.resident, ctx.data["idea"]):
+        if await support_idea(ctx.session, ctx.resident, ctx.data["idea"]):
             ctx.say(
                 ctx.t._(
                     "Thank you! You now support {ref}. We will tell you when something happens with it.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import Text
+from bot.text.resident import Text
 
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot import services
+from bot.domain.dugnad import accept_offer, event_title, resident_signups
+from bot.domain.ideas import resident_ideas
 from bot.models import SIGNUP_OFFERED, Signup
+from bot.text.labels import idea_statuses, signup_statuses, staff_answer
 
-from ..labels import idea_statuses, signup_statuses, staff_answer
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
 from .dugnad import CANCEL_STEP, when
@@ -13,10 +14,10 @@ from .dugnad import CANCEL_STEP, when
 async def ask_overview(ctx: Ctx) -> Prompt:
     """Lists ideas (status, staff answer) and sign-ups, with a choice for each sign-up."""
     t = ctx.t
-    ideas = await services.resident_ideas(ctx.session, ctx.resident)
-    signups = await services.resident_signups(ctx.session, ctx.resident, now=ctx.now)
+    ideas = await resident_ideas(ctx.session, ctx.resident)
+    signups = await resident_signups(ctx.session, ctx.resident, now=ctx.now)
     statuses = idea_statuses(t)
-    sms = ctx.resident.channel == "sms"
+    compact = ctx.can.compact
     lines: list[str] = []
     if ideas:
         lines.append(t._("Your ideas:"))
@@ -24,15 +25,15 @@ async def ask_overview(ctx: Ctx) -> Prompt:
             line = f"{t.ref('I', idea.id)} · {statuses[idea.status]}"
             # By SMS the reference and status are enough to find one's idea: every
             # character of a list costs, and the whole text is under "see my data".
-            lines.append(line if sms else f"{line}: {ctx.quote(idea.text, in_list=True)}")
+            lines.append(line if compact else f"{line}: {ctx.quote(idea.text, in_list=True)}")
             if answer:
                 lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     if signups:
         lines.append(t._("Your dugnads:"))
         for signup, event in signups:
-            day = t.short_date(event.start_at) if sms else when(t, event)
+            day = t.short_date(event.start_at) if compact else when(t, event)
             lines.append(
-                f"{t.ref('D', signup.id)} · {services.event_title(event, t.locale)}, {day}: "
+                f"{t.ref('D', signup.id)} · {event_title(event, t.locale)}, {day}: "
                 f"{signup_statuses(t)[signup.status]}"
             )
     if not lines:
@@ -55,7 +56,7 @@ async def take_overview(ctx: Ctx, answer: Answer) -> str:
         ctx.data["signup"] = int(signup_id)
         return "cancel"
     signup = await ctx.session.get(Signup, int(signup_id))
-    if signup is not None and await services.accept_offer(ctx.session, signup, now=ctx.now):
+    if signup is not None and await accept_offer(ctx.session, signup, now=ctx.now):
         ctx.say(ctx.t._("The place is yours! Your reference is {ref}. See you there!", ref=ctx.t.ref("D", signup.id)))
     else:
         ctx.say(ctx.t._("Sorry, the time to take this place has run out."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
+from bot.text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
 
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step

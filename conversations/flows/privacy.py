@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from bot.domain.dugnad import event_title, every_signup
+from bot.domain.ideas import resident_ideas, supported_idea_ids
+from bot.domain.residents import erase_resident
+from bot.domain.safety import named_reports
+from bot.text.labels import idea_statuses, safety_categories, signup_statuses, staff_answer
+from bot.text.resident import LANGUAGE_NAMES
 
-from bot import services
-from bot.i18n import LANGUAGE_NAMES
-from bot.models import IdeaSupport, SafetyReport
-
-from ..labels import idea_statuses, safety_categories, signup_statuses, staff_answer
 from ..messages import Choice
 from ..steps import DONE, QUIET, Answer, Ctx, Flow, Prompt, Step
 from .dugnad import when
@@ -30,15 +30,17 @@ async def ask_choose(ctx: Ctx) -> Prompt:
 async def take_choose(ctx: Ctx, answer: Answer) -> str:
     """Shows the data, or asks to confirm deletion next."""
     if answer.choice == "see":
-        ctx.say(await my_data(ctx))
+        # All of it, in as many messages as the channel needs (an SMS costs by the segment).
+        for message in ctx.can.in_messages(await my_data(ctx)):
+            ctx.say(message)
         return DONE
     return "delete" if answer.choice == "delete" else DONE
 
 
-async def my_data(ctx: Ctx) -> str:
-    """Everything stored about the resident, in their language."""
+async def my_data(ctx: Ctx) -> list[str]:
+    """Everything stored about the resident, in their language, line by line."""
     t, resident, session = ctx.t, ctx.resident, ctx.session
-    address = t.ltr(resident.phone) if resident.channel == "sms" else t.ltr(f"Telegram {resident.telegram_id}")
+    address = t.ltr(resident.phone or f"Telegram {resident.telegram_id}")
     lines = [
         t._("This is what Benken keeps about you:"),
         t._("How we reach you: {address}", address=address),
@@ -47,25 +49,25 @@ async def my_data(ctx: Ctx) -> str:
         t._("First message: {date}", date=t.date(resident.first_seen.astimezone(t.zone).date())),
     ]
     statuses = idea_statuses(t)
-    for idea, answer in await services.resident_ideas(session, resident):
+    for idea, answer in await resident_ideas(session, resident):
         lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{idea.text}”")
         if idea.place_text:
             lines.append(t._("Place: {place}", place=idea.place_text))
         if answer:
             lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
-    supported = (await session.execute(select(IdeaSupport.idea_id).where(IdeaSupport.resident_id == resident.id))).scalars().all()
+    supported = sorted(await supported_idea_ids(session, resident))
     if supported:
         lines.append(t._("Ideas you support: {refs}", refs=", ".join(t.ref("I", i) for i in supported)))
-    for signup, event in await services.resident_signups(session, resident, now=ctx.now):
+    # Every sign-up kept, past and cancelled ones too: all that is stored, not what is next.
+    for signup, event in await every_signup(session, resident):
+        day = t.short_date(event.start_at) if ctx.can.compact else when(t, event)
         lines.append(
-            f"{t.ref('D', signup.id)} · {services.event_title(event, t.locale)}, {when(t, event)}: "
-            f"{signup_statuses(t)[signup.status]}"
+            f"{t.ref('D', signup.id)} · {event_title(event, t.locale)}, {day}: {signup_statuses(t)[signup.status]}"
         )
-    reports = (await session.execute(select(SafetyReport).where(SafetyReport.resident_id == resident.id))).scalars()
-    for report in reports:
+    for report in await named_reports(session, resident):
         lines.append(f"{t.ref('S', report.id)} · {safety_categories(t)[report.category]}: {report.place_text or '-'}")
     lines.append(t._("Anonymous reports are not linked to you, so they are not shown here."))
-    return "\n".join(lines)
+    return lines
 
 
 async def ask_delete(ctx: Ctx) -> Prompt:
@@ -87,7 +89,7 @@ async def take_delete(ctx: Ctx, answer: Answer) -> str:
     if answer.choice == "no":
         ctx.say(t._("OK, nothing was deleted."))
         return DONE
-    await services.erase_resident(
+    await erase_resident(
         ctx.session, ctx.resident, keep_ideas=answer.choice == "keep", timezone=ctx.config.timezone, now=ctx.now
     )
     ctx.say(t._("Your data is deleted. Thank you for your time with Benken. If you write again, we start fresh."))

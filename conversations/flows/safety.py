@@ -3,10 +3,10 @@ the report carries the resident's name."""
 
 from __future__ import annotations
 
-from bot import services
+from bot.domain.safety import SafetyDraft, report_safety
 from bot.models import MAX_PLACE
+from bot.text.labels import safety_categories, safety_times
 
-from ..labels import safety_categories, safety_times
 from ..messages import Choice
 from ..steps import DONE, PLACE, WRITE, Answer, Ctx, Flow, Prompt, Step, yes_no
 
@@ -96,7 +96,7 @@ async def take_anonymous(ctx: Ctx, answer: Answer) -> str:
     """Saves the report (unlinked when anonymous) and tells its S-reference."""
     t, data = ctx.t, ctx.data
     location = data.get("location") or [None, None]
-    draft = services.SafetyDraft(
+    draft = SafetyDraft(
         time_of_day=data["when"],
         category=data["what"],
         place_text=data.get("place"),
@@ -104,7 +104,7 @@ async def take_anonymous(ctx: Ctx, answer: Answer) -> str:
         longitude=location[1],
         details=data.get("details"),
     )
-    report = await services.report_safety(
+    report = await report_safety(
         ctx.session,
         ctx.resident,
         ctx.resident.area_slug,

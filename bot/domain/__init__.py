@@ -1,0 +1,3 @@
+"""The rules: residents, ideas, dugnad and its waiting list, safety, staff access and the
+queries they share. Plain async functions that take the session first and return rows;
+never text for a reader, never a channel."""

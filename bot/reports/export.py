@@ -1,0 +1,141 @@
+"""`benken export`: records as CSV or JSON lines on stdout, streamed row by row.
+
+No export carries a resident's phone number or Telegram id; anonymous safety reports
+carry nothing that points to a resident.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, TextIO
+
+from sqlalchemy import Select, select
+
+from ..domain.dugnad import event_title
+from ..domain.queries import IDEA_REF, SAFETY_REF, SIGNUP_REF, places_taken_column, ref, supporters_column
+from ..models import DugnadEvent, Idea, SafetyReport, Signup
+from ..text.staff import STAFF_DEFAULT_LOCALE
+
+if TYPE_CHECKING:
+    from ..app import App
+
+KINDS = ("ideas", "safety", "signups", "events")
+BATCH = 500  # rows fetched at a time: memory stays flat however many rows there are
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet shows as written: text starting like a formula gets a quote
+    (residents' words are opened in Excel by staff)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _ideas(area: str | None) -> tuple[list[str], Select, Callable]:
+    query = select(Idea, supporters_column()).order_by(Idea.id)
+    if area:
+        query = query.where(Idea.area_slug == area)
+    columns = [
+        "ref", "area", "created_at", "status", "category", "text", "place", "latitude", "longitude",
+        "has_photo", "wants_to_help", "language", "answer_due", "supporters",
+    ]
+
+    def row(idea: Idea, count: int) -> list[Any]:
+        return [
+            ref(IDEA_REF, idea.id), idea.area_slug, idea.created_at, idea.status, idea.category, idea.text,
+            idea.place_text, idea.latitude, idea.longitude, idea.photo_ref is not None, idea.wants_to_help,
+            idea.locale, idea.answer_due, count,
+        ]
+
+    return columns, query, row
+
+
+def _safety(area: str | None) -> tuple[list[str], Select, Callable]:
+    query = select(SafetyReport).order_by(SafetyReport.id)
+    if area:
+        query = query.where(SafetyReport.area_slug == area)
+    columns = [
+        "ref", "area", "reported_on", "time_of_day", "category", "place", "latitude", "longitude",
+        "details", "language", "anonymous",
+    ]
+
+    def row(report: SafetyReport) -> list[Any]:
+        return [
+            ref(SAFETY_REF, report.id), report.area_slug, report.reported_on, report.time_of_day, report.category,
+            report.place_text, report.latitude, report.longitude, report.details, report.locale, report.anonymous,
+        ]
+
+    return columns, query, row
+
+
+def _signups(area: str | None) -> tuple[list[str], Select, Callable]:
+    query = select(Signup, DugnadEvent).join(DugnadEvent, DugnadEvent.id == Signup.event_id).order_by(Signup.id)
+    if area:
+        query = query.where(DugnadEvent.area_slug == area)
+    columns = ["ref", "event_id", "event_title", "area", "event_start", "status", "hours", "signed_up_at"]
+
+    def row(signup: Signup, event: DugnadEvent) -> list[Any]:
+        return [
+            ref(SIGNUP_REF, signup.id), event.id, event_title(event, STAFF_DEFAULT_LOCALE), event.area_slug,
+            event.start_at, signup.status, signup.hours,
+            signup.created_at,
+        ]
+
+    return columns, query, row
+
+
+def _events(area: str | None) -> tuple[list[str], Select, Callable]:
+    query = select(DugnadEvent, places_taken_column()).order_by(DugnadEvent.start_at)
+    if area:
+        query = query.where(DugnadEvent.area_slug == area)
+    columns = ["id", "area", "title", "place", "start", "end", "capacity", "taken", "status"]
+
+    def row(event: DugnadEvent, count: int) -> list[Any]:
+        return [
+            event.id, event.area_slug, event_title(event, STAFF_DEFAULT_LOCALE), event.place, event.start_at,
+            event.end_at, event.capacity, count, event.status,
+        ]
+
+    return columns, query, row
+
+
+EXPORTS = {"ideas": _ideas, "safety": _safety, "signups": _signups, "events": _events}
+
+
+# The moment each kind is dated by, for --days.
+DATED_BY = {
+    "ideas": Idea.created_at,
+    "safety": SafetyReport.reported_on,
+    "signups": Signup.created_at,
+    "events": DugnadEvent.start_at,
+}
+
+
+async def write(
+    app: App, kind: str, fmt: str, area: str | None, out: TextIO, *, since: datetime | None = None
+) -> int:
+    """Write every record of `kind` (in `area`, from `since`) to `out`; returns how many."""
+    columns, query, row = EXPORTS[kind](area)
+    if since is not None:
+        column = DATED_BY[kind]
+        query = query.where(column >= (since.date() if kind == "safety" else since))
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer:
+        writer.writerow(columns)
+    count = 0
+    async with app.sessions() as session:
+        result = await session.stream(query.execution_options(yield_per=BATCH))
+        async for record in result:
+            values = [_iso(v) for v in row(*record)]
+            if writer:
+                writer.writerow([spreadsheet_safe(v) for v in values])
+            else:
+                out.write(json.dumps(dict(zip(columns, values)), ensure_ascii=False) + "\n")
+            count += 1
+    return count

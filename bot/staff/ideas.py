@@ -1,0 +1,192 @@
+"""Staff and ideas: the list waiting for an answer, one idea's card, and answering it with a
+ready-made answer (translated for each resident) and the staff's own words."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..domain import ideas
+from ..domain.queries import IDEA_REF, ref, supporters, supporters_column
+from ..models import ANSWER_TEMPLATES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_RECEIVED, IDEA_STATUSES, SEASONS, Idea, StaffState, utcnow
+from ..text.resident import LANGUAGE_NAMES
+from ..text.shorten import shorten
+from ..text.staff import idea_category_labels, idea_status_labels
+from ..text.times import local_today
+from . import actions
+from .desk import LIST_LIMIT, Desk, button, esc, rows
+
+LIST_TEXT = 90  # characters of each idea in the list
+ANSWER = "answer"  # the unfinished work: an answer being put together
+NO_TEMPLATE = "none"
+
+
+async def list_ideas(desk: Desk, args: list[str]) -> None:
+    """/ideas [status] [area]: the ideas whose answer is due soonest first."""
+    t = desk.t
+    status = next((a for a in args if a in IDEA_STATUSES), None)
+    area = next((a for a in args if desk.areas.get(a)), None)
+    if not desk.own_area(area):
+        return
+    found = (await desk.session.execute(
+        select(Idea, supporters_column())
+        .where(Idea.area_slug.in_([area] if area else desk.slugs), Idea.status.in_((status,) if status else IDEA_OPEN_STATUSES))
+        .order_by(Idea.answer_due, Idea.id)
+        .limit(LIST_LIMIT)
+    )).all()
+    if not found:
+        desk.tell(t._s("No ideas here."))
+        return
+    today, statuses = local_today(utcnow(), desk.tz), idea_status_labels(t)
+    lines = [f"<b>{esc(t._s('Ideas'))}</b>"]
+    for idea, count in found:
+        overdue = (" ⚠️ " + t._s("overdue")) if idea.answer_due < today and idea.status == IDEA_RECEIVED else ""
+        helper = " ✋" if idea.wants_to_help else ""
+        lines.append(
+            f"{ref(IDEA_REF, idea.id)} · {esc(desk.area_name(idea.area_slug))} · {esc(statuses[idea.status])} · "
+            f"{esc(t._sn('{n} supporter', '{n} supporters', count))}{helper}{esc(overdue)}\n"
+            f"   {esc(shorten(idea.text, LIST_TEXT))}"
+        )
+    desk.say("\n".join(lines), rows([button(ref(IDEA_REF, idea.id), "open", idea.id) for idea, _ in found], 4))
+
+
+async def idea_command(desk: Desk, args: list[str]) -> None:
+    """/idea 12: one idea's card."""
+    if not args:
+        desk.tell(desk.t._s("Which idea? For example: /idea 12"))
+        return
+    await open_idea(desk, args[0])
+
+
+async def open_idea(desk: Desk, raw: str) -> None:
+    """An idea's card, with a button for each status it may move to; its photo after."""
+    idea = await desk.idea(raw)
+    if idea is None:
+        return
+    t = desk.t
+    place = idea.place_text or (t._s("map location") if idea.latitude is not None else "-")
+    if idea.latitude is not None:
+        place += f" ({idea.latitude:.5f}, {idea.longitude:.5f})"
+    statuses = idea_status_labels(t)
+    category = idea_category_labels(t).get(idea.category, idea.category)
+    lines = [
+        f"<b>{ref(IDEA_REF, idea.id)}</b> · {esc(desk.area_name(idea.area_slug))} · {esc(statuses[idea.status])}",
+        f"“{esc(idea.text)}”",
+        esc(t._s("Category: {category}", category=category)),
+        esc(t._s("Place: {place}", place=place)),
+        esc(t._s("Written in {language}, {days} days ago", language=LANGUAGE_NAMES.get(idea.locale, idea.locale),
+                 days=t.number((utcnow() - idea.created_at).days))),
+        esc(t._s("Wants to help: {answer}", answer=t._s("yes") if idea.wants_to_help else t._s("no"))),
+        esc(t._sn("{n} supporter", "{n} supporters", await supporters(desk.session, idea.id))),
+        esc(t._s("Answer promised by {date}", date=t.date(idea.answer_due))),
+    ]
+    moves = [s for s in ideas.IDEA_TRANSITIONS[idea.status] if s != idea.status]
+    buttons = [button(statuses[s], "st", idea.id, s) for s in IDEA_STATUSES if s in moves]
+    desk.say("\n".join(lines), rows(buttons, 3))
+    # A Telegram file id can be sent again; a photo kept elsewhere is named in the export.
+    if idea.photo_ref and not idea.photo_ref.startswith(("file:", "http")):
+        desk.say(esc(t._s("The photo:")), photo=idea.photo_ref)
+
+
+async def choose_status(desk: Desk, idea_id: str, status: str) -> None:
+    """A status was chosen: offer the ready-made answers next."""
+    idea = await desk.idea(idea_id)
+    if idea is None or status not in IDEA_STATUSES:
+        return
+    await desk.keep(ANSWER, {"idea": idea.id, "status": status})
+    t = desk.t
+    labels = {
+        "meeting": t._s("We take it to the next planning meeting"),
+        "season": t._s("It is planned for a season"),
+        "passed_on": t._s("Not ours: passed to an agency"),
+        "done_thanks": t._s("Done, thank you!"),
+        NO_TEMPLATE: t._s("No ready-made answer"),
+    }
+    desk.tell(
+        t._s("I-{id} becomes {status}. Choose a ready-made answer; residents get it in their own language:",
+             id=idea.id, status=idea_status_labels(t)[status]),
+        rows([button(labels[key], "tp", key) for key in (*ANSWER_TEMPLATES, NO_TEMPLATE)], 1),
+    )
+
+
+async def choose_template(desk: Desk, key: str, param: str | None = None) -> None:
+    """A ready-made answer was chosen: ask its season or agency, or the staff's own words."""
+    state = await desk.state(ANSWER)
+    if state is None:
+        desk.tell(desk.t._s("That button has expired. Open the idea again."))
+        return
+    t = desk.t
+    data = {**state.data, "template": None if key == NO_TEMPLATE else key}
+    if key == "season" and param is None:
+        await desk.keep(ANSWER, data)
+        names = {"spring": t._s("spring"), "summer": t._s("summer"), "autumn": t._s("autumn"), "winter": t._s("winter")}
+        desk.tell(t._s("Which season?"), rows([button(names[s], "tp", "season", s) for s in SEASONS], 4))
+        return
+    data["param"] = param
+    data["awaiting"] = "agency" if key == "passed_on" else "note"
+    await desk.keep(ANSWER, data)
+    if key == "passed_on":
+        desk.tell(t._s("Write the agency's name, for example Bymiljøetaten:"))
+    else:
+        ask_note(desk)
+
+
+def ask_note(desk: Desk) -> None:
+    desk.tell(desk.t._s("Write your own words to add (sent as you write them), or send it as it is:"),
+              rows([button(desk.t._s("Send"), "go")], 1))
+
+
+async def take_answer_text(desk: Desk, state: StaffState, text: str) -> None:
+    """The agency's name, then the staff's own words (which send the answer)."""
+    data = dict(state.data)
+    if data.get("awaiting") == "agency":
+        data["param"], data["awaiting"] = text[:120], "note"
+        await desk.keep(ANSWER, data)
+        ask_note(desk)
+        return
+    await send_answer(desk, data, note=text)
+
+
+async def send_without_note(desk: Desk) -> None:
+    state = await desk.state(ANSWER)
+    if state is None or state.data.get("awaiting") != "note":
+        desk.tell(desk.t._s("That button has expired. Open the idea again."))
+        return
+    await send_answer(desk, dict(state.data), note=None)
+
+
+async def send_answer(desk: Desk, data: dict, note: str | None) -> None:
+    idea = await desk.idea(str(data["idea"]))
+    if idea is None:
+        return
+    t = desk.t
+    try:
+        told = await actions.answer_idea(
+            desk.session, idea, data["status"], note=note, timezone=desk.tz, staff_id=desk.staff.id,
+            template=data.get("template"), template_param=data.get("param"),
+        )
+    except ideas.TransitionRefused as refused:
+        desk.tell(str(refused))
+        return
+    await desk.clear()
+    buttons = rows([button(t._s("Tell the whole area"), "ysd", idea.id)], 1) if idea.status == IDEA_DONE else None
+    desk.tell(t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
+                    "Sent. I-{id} is now {status}; {n} residents will be told in their language.",
+                    told, id=idea.id, status=idea_status_labels(t)[idea.status]), buttons)
+
+
+async def tell_the_area(desk: Desk, idea_id: str) -> None:
+    """"You said, we did" to the whole area of a done idea."""
+    idea = await desk.idea(idea_id)
+    if idea is None:
+        return
+    try:
+        told = await actions.you_said_we_did(desk.session, idea, timezone=desk.tz)
+    except ideas.TransitionRefused as refused:
+        desk.tell(str(refused))
+        return
+    desk.tell(desk.t._sn("“You said, we did” goes to {n} resident.", "“You said, we did” goes to {n} residents.", told))
+
+
+COMMANDS = {"ideas": list_ideas, "idea": idea_command}
+BUTTONS = {"open": open_idea, "st": choose_status, "tp": choose_template, "go": send_without_note, "ysd": tell_the_area}
+TEXT_STEPS = {ANSWER: take_answer_text}

@@ -1,0 +1,92 @@
+"""Translated names for the fixed values residents see (categories, statuses, times), and
+the staff's ready-made answers as residents read them."""
+
+from __future__ import annotations
+
+from .resident import Text
+
+
+def idea_categories(t: Text) -> dict[str, str]:
+    return {
+        "meeting_places": t._("Meeting places"),
+        "parks_outdoors": t._("Parks and outdoor areas"),
+        "lighting_paths": t._("Lighting and paths"),
+        "children_youth": t._("Children and youth"),
+        "culture_events": t._("Culture and events"),
+        "clean_tidy": t._("Clean and tidy"),
+        "other": t._("Something else"),
+    }
+
+
+def idea_statuses(t: Text) -> dict[str, str]:
+    return {
+        # Translators: status of an idea; the district has it and will look at it.
+        "received": t._("Received"),
+        "reviewing": t._("Being looked at"),
+        "planned": t._("Planned"),
+        "in_progress": t._("In progress"),
+        "done": t._("Done"),
+        # Translators: status of an idea the district has said no to.
+        "declined": t._("Not possible"),
+    }
+
+
+def safety_times(t: Text) -> dict[str, str]:
+    return {
+        "daytime": t._("In the daytime"),
+        "evening": t._("In the evening"),
+        "night": t._("At night"),
+        "always": t._("All the time"),
+    }
+
+
+def safety_categories(t: Text) -> dict[str, str]:
+    return {
+        "lighting": t._("Poor lighting"),
+        "harassment": t._("Harassment or threats"),
+        "drugs": t._("Drugs"),
+        "traffic": t._("Traffic"),
+        "groups": t._("Groups hanging around"),
+        "other": t._("Something else"),
+    }
+
+
+def signup_statuses(t: Text) -> dict[str, str]:
+    return {
+        "confirmed": t._("You have a place"),
+        "waitlisted": t._("On the waiting list"),
+        "offered": t._("A place is kept for you"),
+        "cancelled": t._("Cancelled"),
+        "attended": t._("You took part"),
+    }
+
+
+def seasons(t: Text) -> dict[str, str]:
+    return {
+        "spring": t.pgettext("season", "the spring"),
+        "summer": t.pgettext("season", "the summer"),
+        "autumn": t.pgettext("season", "the autumn"),
+        "winter": t.pgettext("season", "the winter"),
+    }
+
+
+def staff_answer(t: Text, change) -> str | None:
+    """The staff's answer stored in an IdeaStatusChange, as the resident reads it."""
+    parts = [answer_template(t, change.template, change.template_param)] if change.template else []
+    parts += [change.note] if change.note else []
+    return " ".join(parts) or None
+
+
+def answer_template(t: Text, key: str, param: str | None = None) -> str:
+    """A ready-made answer staff choose, in the resident's language. `param` is the season
+    key for "season" and the agency's name (as staff wrote it) for "passed_on"."""
+    if key == "meeting":
+        return t._("We will take your idea to the next planning meeting.")
+    if key == "season":
+        return t._("It is planned for {season}.", season=seasons(t).get(param or "", param or ""))
+    if key == "passed_on":
+        # Translators: {agency} is a Norwegian agency's name, e.g. Bymiljøetaten.
+        return t._("This is not ours to decide, so we passed it to {agency}.", agency=t.ltr(param or ""))
+    if key == "done_thanks":
+        return t._("It is done. Thank you!")
+    raise KeyError(key)
