@@ -1,4 +1,5 @@
-"""The HTTP side of `benken serve`: Twilio's webhooks, health and metrics (Starlette)."""
+"""The HTTP side of `benken serve`: Twilio's webhooks, health, metrics and the staff web
+desk (Starlette)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from telegram import Update
 from twilio.request_validator import RequestValidator
 
@@ -19,6 +20,7 @@ from .channels import sms
 from .channels.telegram import TelegramChannel
 from .inbox import receive
 from .metrics import Metrics
+from .staff.web import create_desk
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
@@ -115,5 +117,7 @@ def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = No
             Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
+            # The staff web desk: its own pages, security headers and body limit.
+            Mount("/desk", app=create_desk(app)),
         ]
     )

@@ -1,0 +1,1 @@
+"""Staff tools: the Telegram desk and the web desk, calling the domain."""
