@@ -12,12 +12,12 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ...app import App
-from .desk import STATIC, Desk, DeskConfig, NavItem, environment, page
+from .desk import STATIC, Desk, DeskConfig, NavItem, environment, not_found, page
 from .security import AttemptLimiter, BodyLimit, SecurityHeaders
 from . import pages
 
@@ -83,15 +83,8 @@ def create_desk(app: App, *, routes: list[BaseRoute] | None = None) -> Starlette
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    from ...staff_i18n import StaffText
-    from .desk import render_page
-
-    text = StaffText("nb")
     status = getattr(exc, "status_code", 404)
-    return render_page(
-        request,
-        "error.html",
-        {"title": text._s("Not found"), "message": text._s("There is no such page on the desk.")},
-        locale=text.locale,
-        status_code=status,
-    )
+    if request.url.path.startswith(request.scope.get("root_path", "") + "/static/"):
+        return PlainTextResponse("Not found", status_code=status)
+    request.scope["desk_status"] = status
+    return await not_found(request)

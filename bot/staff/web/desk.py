@@ -213,15 +213,6 @@ def page(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                 if found is None:
                     return signed_out(request)
                 desk_session, staff = found
-                text = StaffText(desk_session.locale, cfg.app.settings.timezone)
-                if admin and not staff.is_admin:
-                    return forbidden(request, text, staff)
-                form = None
-                if request.method not in ("GET", "HEAD"):
-                    form = await read_form(request)
-                    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-                    if not csrf_ok(auth.csrf_token_for(session_id), given if isinstance(given, str) else None):
-                        return forbidden(request, text, staff, csrf=True)
                 desk = Desk(
                     request=request,
                     app=cfg.app,
@@ -230,9 +221,15 @@ def page(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                     desk_session=desk_session,
                     session_id=session_id,
                     area_slugs=await auth.staff_area_slugs(session, staff, cfg.app.areas),
-                    text=text,
-                    form=form,
+                    text=StaffText(desk_session.locale, cfg.app.settings.timezone),
                 )
+                if admin and not staff.is_admin:
+                    return forbidden(desk)
+                if request.method not in ("GET", "HEAD"):
+                    desk.form = await read_form(request)
+                    given = desk.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+                    if not csrf_ok(desk.csrf_token, given if isinstance(given, str) else None):
+                        return forbidden(desk, csrf=True)
                 try:
                     response = await handler(desk)
                 except BaseException:
@@ -258,15 +255,22 @@ def signed_out(request: Request) -> Response:
     return RedirectResponse(login, status_code=303)
 
 
-def forbidden(request: Request, text: StaffText, staff: Staff, *, csrf: bool = False) -> HTMLResponse:
+def forbidden(desk: Desk, *, csrf: bool = False) -> HTMLResponse:
+    """403 with the page shell: not an admin, or a form without a valid CSRF token."""
     if csrf:
-        message = text._s("This form has expired. Go back, reload the page and try again.")
+        message = desk.text._s("This form has expired. Go back, reload the page and try again.")
     else:
-        message = text._s("This page is for admins only.")
-    return render_page(
-        request,
+        message = desk.text._s("This page is for admins only.")
+    return desk.render("error.html", status_code=403, title=desk.text._s("Not allowed"), message=message)
+
+
+@page()
+async def not_found(desk: Desk) -> Response:
+    """404 (and 405) inside the desk, with the page shell; signed out: to the sign-in page."""
+    status = 405 if desk.request.scope.get("desk_status") == 405 else 404
+    return desk.render(
         "error.html",
-        {"title": text._s("Not allowed"), "message": message},
-        locale=text.locale,
-        status_code=403,
+        status_code=status,
+        title=desk.text._s("Not found"),
+        message=desk.text._s("There is no such page on the desk."),
     )
