@@ -162,13 +162,28 @@ async def test_the_audit_log_is_paged(app, client):
     assert (await client.get("/desk/audit?page=x")).status_code == 200
 
 
+class _Inbox:
+    """A real SMTP server's handler (aiosmtpd) that keeps what arrives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
 @pytest.fixture
 def smtp_inbox():
-    from ..test_digest import _Inbox, _free_port
+    import socket
+
     from aiosmtpd.controller import Controller
 
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), server_hostname="benken-test")
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, server_hostname="benken-test")
     controller.start()
     try:
         yield inbox, controller.port
