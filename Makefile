@@ -6,7 +6,7 @@ LOCALES := nb en ar so ur pl ti tr uk fa
 STAFF_LOCALES := nb en
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test messages bench clean
+.PHONY: run test chromium messages bench clean
 
 # The venv is rebuilt when pyproject.toml changes; the stamp records a finished install.
 $(BIN)/.installed: pyproject.toml
@@ -20,8 +20,10 @@ run: $(BIN)/.installed
 	@$(BIN)/benken chat
 
 # The whole suite on SQLite, then again on PostgreSQL when it answers (or when
-# BENKEN_REQUIRE_POSTGRES=1, which makes an unreachable server a failure).
-test: $(BIN)/.installed
+# BENKEN_REQUIRE_POSTGRES=1, which makes an unreachable server a failure). The web
+# desk's browser tests need Debian's Chromium: installed here when missing (as root);
+# without it they skip, or fail under BENKEN_REQUIRE_BROWSER=1 (set by .ci/run).
+test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@if BENKEN_TEST_DATABASE=postgresql $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
 		BENKEN_TEST_DATABASE=postgresql TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" \
@@ -31,6 +33,12 @@ test: $(BIN)/.installed
 	else \
 		echo "PostgreSQL run SKIPPED: no server answers at $(TEST_POSTGRES_URL) (set TEST_POSTGRES_URL)"; \
 	fi
+
+# Playwright drives this Chromium; `playwright install` is never run (it downloads a browser).
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "could not install chromium: the browser tests will skip"; }
 
 # Extract the strings residents see (domain "messages", every language) and the strings
 # staff see (domain "staff", marked _s/_sn, Norwegian and English), and merge them.

@@ -13,7 +13,7 @@ from .app import open_app
 from .areas import AreasError, load_areas
 from .domain import dugnad, ideas
 from .domain.queries import IDEA_REF, SIGNUP_REF, parse_ref
-from .domain.staff import StaffExists, add_staff
+from .domain.staff import StaffChangeRefused, add_staff
 from .models import ANSWER_TEMPLATES, EVENT_SCHEDULED, IDEA_STATUSES, DugnadEvent, Idea, Signup, utcnow
 from .reports import export
 from .settings import SettingsError, load_settings
@@ -269,11 +269,13 @@ async def _staff_add(app, args) -> None:
     async with app.sessions() as session, session.begin():
         try:
             staff = await add_staff(
-                session, telegram_id=args.telegram_id, name=args.name.strip(), area_slugs=args.areas,
+                session, app.areas, telegram_id=args.telegram_id, name=args.name, area_slugs=args.areas,
                 is_admin=args.admin, locale=args.locale, digest_frequency=args.frequency, email=email,
             )
-        except StaffExists:
-            raise UsageError(f"a staff member with Telegram id {args.telegram_id} exists already") from None
+        except StaffChangeRefused as refused:
+            if refused.reason == "duplicate":
+                raise UsageError(f"a staff member with Telegram id {args.telegram_id} exists already") from None
+            raise UsageError(f"--{refused.reason.replace('_', '-')}: not accepted") from None
     print(staff.id)
 
 

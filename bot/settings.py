@@ -12,6 +12,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///benken.db"
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 DEFAULT_TIMEZONE = "Europe/Oslo"
+# The web desk's map: OpenStreetMap's standard tiles and the credit their licence asks for.
+DEFAULT_MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_MAP_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
 
 class SettingsError(ValueError):
@@ -37,6 +40,9 @@ class Settings:
     # Twilio queues above a long code's 1 message a second; a messaging service with
     # several numbers or a short code can go faster.
     twilio_messages_per_second: float = 1.0
+    # The web desk's map tiles (a Leaflet URL template) and their credit (HTML).
+    map_tiles: str = DEFAULT_MAP_TILES
+    map_attribution: str = DEFAULT_MAP_ATTRIBUTION
 
     # Which fields must never be printed or logged.
     SECRETS = frozenset(
@@ -82,6 +88,8 @@ _ENVIRONMENT = {
     "BENKEN_AREAS_FILE": "areas_file",
     "SMTP_URL": "smtp_url",
     "TWILIO_MESSAGES_PER_SECOND": "twilio_messages_per_second",
+    "BENKEN_MAP_TILES": "map_tiles",
+    "BENKEN_MAP_ATTRIBUTION": "map_attribution",
 }
 
 
@@ -113,6 +121,10 @@ def _convert(variable: str, field_name: str, raw: str) -> object:
         if not 0 < value <= 1000:
             raise SettingsError(f"{variable}: expected a number of messages a second, got {raw!r}")
         return value
+    if field_name == "map_tiles":
+        # The desk's Content-Security-Policy names the tile host, so it must be a plain one.
+        if not raw.startswith(("https://", "http://")) or not all(p in raw for p in ("{z}", "{x}", "{y}")):
+            raise SettingsError(f"{variable}: expected a URL template like {DEFAULT_MAP_TILES}, got {raw!r}")
     return raw
 
 

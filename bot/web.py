@@ -1,4 +1,5 @@
-"""The HTTP side of `benken serve` (Starlette): each channel's webhooks, health and metrics."""
+"""The HTTP side of `benken serve` (Starlette): each channel's webhooks, health, metrics
+and the staff web desk."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from telegram import Update
 
 from . import db
 from .channels import twilio
 from .metrics import Metrics
+from .staff.web import create_desk
 
 if TYPE_CHECKING:
     from .app import App
@@ -57,5 +59,7 @@ def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = No
             Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
+            # The staff web desk: its own pages, security headers and body limit.
+            Mount("/desk", app=create_desk(app)),
         ]
     )

@@ -66,7 +66,9 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
                 anchor = package.split(".")
                 anchor = anchor[: len(anchor) - (node.level - 1)]
                 base = ".".join(anchor + ([base] if base else []))
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            # `from . import auth` needs the module auth; `from .desk import Desk` needs desk.
+            submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in known]
+            targets = submodules + ([base] if len(submodules) < len(node.names) else [])
         for target in targets:
             while target and target not in known:
                 target = target.rpartition(".")[0]

@@ -1,0 +1,62 @@
+"""Residents and where each one is in a conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Resident(Base):
+    """A resident who has written to Benken on one channel.
+
+    Keyed by the channel's address: a Telegram user id or an E.164 phone number, never both.
+    `opted_out` is set by STOP (or a provider saying the resident blocked us) and cleared
+    by START; while it is set nothing proactive is sent.
+    """
+
+    __tablename__ = "residents"
+    __table_args__ = (
+        CheckConstraint("channel IN ('telegram', 'sms')", name="channel"),
+        CheckConstraint(
+            "(channel = 'telegram' AND telegram_id IS NOT NULL AND phone IS NULL)"
+            " OR (channel = 'sms' AND phone IS NOT NULL AND telegram_id IS NULL)",
+            name="one_address",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    area_slug: Mapped[str | None] = mapped_column(String(64))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def onboarded(self) -> bool:
+        return self.locale is not None and self.area_slug is not None
+
+
+class ConversationState(Base):
+    """Where a resident is in a conversation: the flow, the step, and what they gave so far.
+
+    Kept in the database so that a restart, a second worker or an SMS reply hours later
+    continues at the same step. `history` is the stack of earlier steps for "back".
+    """
+
+    __tablename__ = "conversation_states"
+
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(default=dict)
+    history: Mapped[list] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
