@@ -333,10 +333,8 @@ async def _event_change(app, args) -> None:
         raise UsageError("give --start, --end or --place")
     async with app.sessions() as session, session.begin():
         try:
-            told = await actions.change_event(
-                session, await _event(session, args.id), timezone=timezone,
-                start_at=start, end_at=end, place=(args.place or "").strip() or None,
-            )
+            change = dugnad.EventChange(start_at=start, end_at=end, place=(args.place or "").strip() or None)
+            told = await actions.change_event(session, await _event(session, args.id), change, timezone=timezone)
         except ValueError as problem:
             raise UsageError(str(problem)) from None
     print(f"dugnad {args.id} changed; {told} resident(s) will be told")

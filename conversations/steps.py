@@ -52,10 +52,6 @@ class Answer:
     location: Location | None = None
     photo_ref: str | None = None
 
-    @property
-    def skipped(self) -> bool:
-        return self.choice == SKIP
-
 
 @dataclass(frozen=True)
 class Step:

@@ -79,7 +79,8 @@ async def scheduled_messages(app: App) -> None:
         moved = await session.get(DugnadEvent, event.id)
         for signup in (await session.execute(select(Signup))).scalars():
             signup.status = "confirmed"
-        await actions.change_event(session, moved, timezone="Europe/Oslo", place="Ved Furuset senter, inngang B")
+        change = dugnad.EventChange(place="Ved Furuset senter, inngang B")
+        await actions.change_event(session, moved, change, timezone="Europe/Oslo")
         await actions.cancel_event(session, moved, timezone="Europe/Oslo")
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     Bot,
@@ -285,12 +284,3 @@ def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PE
 
     application.add_handler(TypeHandler(Update, on_update))
     return application
-
-
-@asynccontextmanager
-async def standalone_bot(settings) -> AsyncIterator[Bot]:
-    """A bot for one-off sends from the command line (`benken digest --send`)."""
-    bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
-              base_file_url=settings.telegram_file_base_url)
-    async with bot:
-        yield bot

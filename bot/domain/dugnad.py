@@ -9,6 +9,7 @@ reminder row or returned to the caller: this module writes no text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -127,20 +128,24 @@ async def cancel_event(
     return affected
 
 
+@dataclass(frozen=True)
+class EventChange:
+    """A dugnad moved in time or place; what is None stays as it was."""
+
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    place: str | None = None
+
+
 async def change_event(
-    session: AsyncSession,
-    event: DugnadEvent,
-    *,
-    timezone: str,
-    start_at: datetime | None = None,
-    end_at: datetime | None = None,
-    place: str | None = None,
-    now: datetime | None = None,
+    session: AsyncSession, event: DugnadEvent, change: EventChange, *, timezone: str, now: datetime | None = None
 ) -> list[tuple[Signup, Resident]]:
     """Move a dugnad in time or place; reminders follow. Returns everyone signed up or
     waiting, to be told."""
     now = now or utcnow()
-    event.start_at, event.end_at, event.place = start_at or event.start_at, end_at or event.end_at, place or event.place
+    event.start_at = change.start_at or event.start_at
+    event.end_at = change.end_at or event.end_at
+    event.place = change.place or event.place
     if event.end_at <= event.start_at:
         raise ValueError("the end must be after the start")
     await schedule.drop(session, now=now, event_id=event.id, kinds=(schedule.EVENT_24H, schedule.EVENT_2H, schedule.THANKS))

@@ -13,7 +13,6 @@ from .base import (  # noqa: F401
     UTCDateTime,
     NAMING,
     Base,
-    CHANNELS,
 )
 from .residents import (  # noqa: F401
     Resident,

@@ -52,5 +52,3 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON()}
 
-
-CHANNELS = ("telegram", "sms")

@@ -51,20 +51,11 @@ async def cancel_event(session: AsyncSession, event: DugnadEvent, *, timezone: s
 
 
 async def change_event(
-    session: AsyncSession,
-    event: DugnadEvent,
-    *,
-    timezone: str,
-    start_at: datetime | None = None,
-    end_at: datetime | None = None,
-    place: str | None = None,
-    now: datetime | None = None,
+    session: AsyncSession, event: DugnadEvent, change: dugnad.EventChange, *, timezone: str, now: datetime | None = None
 ) -> int:
     """Move a dugnad in time or place and tell everyone signed up; returns how many."""
     now = now or utcnow()
-    affected = await dugnad.change_event(
-        session, event, timezone=timezone, start_at=start_at, end_at=end_at, place=place, now=now
-    )
+    affected = await dugnad.change_event(session, event, change, timezone=timezone, now=now)
     return await notices.event_changed(session, event, affected, timezone=timezone, now=now)
 
 

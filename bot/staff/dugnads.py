@@ -179,7 +179,7 @@ async def edit_event(desk: Desk, args: list[str]) -> None:
         if args[1] == "start":
             change["end_at"] = moment + (event.end_at - event.start_at)
     try:
-        told = await actions.change_event(desk.session, event, timezone=desk.tz, **change)
+        told = await actions.change_event(desk.session, event, dugnad.EventChange(**change), timezone=desk.tz)
     except ValueError as problem:
         desk.tell(str(problem))
         return

@@ -15,11 +15,6 @@ DOMAIN = "messages"  # what residents read, in every language
 STAFF_DOMAIN = "staff"  # what district staff read, in Norwegian and English
 
 
-def N_(message: str) -> str:
-    """Marks a string for extraction; it is translated where it is shown."""
-    return message
-
-
 def locales_dir() -> Path:
     """`bot/locales` when installed from a wheel, else `locales/` at the repository top."""
     packaged = Path(__file__).resolve().parent.parent / "locales"

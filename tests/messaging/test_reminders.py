@@ -202,8 +202,8 @@ async def test_cancelled_and_moved_events_tell_everyone(app):
         waiting = await make_resident(session, locale="nb")
         await dugnad.sign_up(session, waiting, event.id, now=start - timedelta(days=4))
         moved = await session.get(type(event), event.id)
-        told = await actions.change_event(session, moved, timezone="Europe/Oslo", start_at=start + timedelta(days=1),
-                                           end_at=start + timedelta(days=1, hours=3), now=start - timedelta(days=3))
+        change = dugnad.EventChange(start_at=start + timedelta(days=1), end_at=start + timedelta(days=1, hours=3))
+        told = await actions.change_event(session, moved, change, timezone="Europe/Oslo", now=start - timedelta(days=3))
     assert told == 2
     await reminders.tick(app, now=start - timedelta(hours=23))  # the old day-before time
     assert await queued(app, "event_24h") == []

@@ -244,7 +244,6 @@ def page(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                     await session.rollback()
                 return response
 
-        endpoint.desk_admin_only = admin  # type: ignore[attr-defined]
         return endpoint
 
     return decorate
