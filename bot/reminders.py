@@ -101,7 +101,7 @@ async def _day_before(session: AsyncSession, reminder: Reminder, app: App, now: 
     t = Text(resident.locale, timezone)
     text = t._(
         "Reminder: the dugnad “{title}” is {when}, at {place}. See you there!",
-        title=services.event_title(event, resident.locale), when=t.datetime(event.start_at), place=event.place,
+        title=t.ltr(services.event_title(event, resident.locale)), when=t.datetime(event.start_at), place=t.ltr(event.place),
     )
     return await services.enqueue(session, resident, EVENT_24H, text, not_before=now) is not None
 
@@ -115,7 +115,7 @@ async def _starting_soon(session: AsyncSession, reminder: Reminder, app: App, no
     t = Text(resident.locale, timezone)
     text = t._(
         "Soon! The dugnad “{title}” starts at {time}, at {place}.",
-        title=services.event_title(event, resident.locale), time=t.time(event.start_at), place=event.place,
+        title=t.ltr(services.event_title(event, resident.locale)), time=t.time(event.start_at), place=t.ltr(event.place),
     )
     # The one message that may break quiet hours: a volunteer on the way must know.
     return await services.enqueue(session, resident, EVENT_2H, text, priority=OUTBOX_PRIORITY_URGENT, not_before=now) is not None
@@ -153,16 +153,26 @@ async def _thanks(session: AsyncSession, reminder: Reminder, app: App, now: date
     area_name = area.name if area else event.area_slug
     for signup, resident in came:
         t = Text(resident.locale, timezone)
-        own = signup.hours or (event.end_at - event.start_at).total_seconds() / 3600
-        text = t._("Thank you for coming to “{title}”! You gave {hours} hours.",
-                   title=services.event_title(event, resident.locale), hours=t.number(round(own, 1)))
+        own = round(signup.hours or (event.end_at - event.start_at).total_seconds() / 3600, 1)
+        text = t.ngettext("Thank you for coming to “{title}”! You gave {n} hour.",
+                          "Thank you for coming to “{title}”! You gave {n} hours.",
+                          own, title=t.ltr(services.event_title(event, resident.locale)))
+        # Two numbers, two plurals: the sentence agrees with the neighbours, and the hours
+        # come as a phrase of their own.
+        # Translators: {hours} is the phrase "{n} hours", translated on its own.
         text += "\n" + t.ngettext(
-            "This year, {n} neighbour gave {hours} hours in {area}.",
-            "This year, {n} neighbours gave {hours} hours in {area}.",
-            neighbours, hours=t.number(round(hours)), area=t.ltr(area_name),
+            "This year, {n} neighbour gave {hours} in {area}.",
+            "This year, {n} neighbours gave {hours} in {area}.",
+            neighbours, hours=hours_given(t, round(hours)), area=t.ltr(area_name),
         )
         await services.enqueue(session, resident, THANKS, text, not_before=now)
     return True
+
+
+def hours_given(t: Text, hours: float) -> str:
+    # Translators: what neighbours gave, in "This year, {n} neighbours gave
+    # {hours} in {area}.": the object of "gave".
+    return t.ngettext("{n} hour", "{n} hours", hours)
 
 
 async def year_totals(session: AsyncSession, area_slug: str, moment: datetime, timezone: str) -> tuple[int, float]:

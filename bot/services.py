@@ -373,7 +373,7 @@ async def cancel_event(session: AsyncSession, event: DugnadEvent, *, timezone: s
         t = Text(resident.locale, timezone)
         text = t._(
             "Sorry! The dugnad “{title}” on {when} is cancelled. Thank you for wanting to help.",
-            title=event_title(event, resident.locale),
+            title=t.ltr(event_title(event, resident.locale)),
             when=t.datetime(event.start_at),
         )
         told += await enqueue(session, resident, "event_cancelled", text, priority=OUTBOX_PRIORITY_REPLY, not_before=now) is not None
@@ -404,9 +404,9 @@ async def change_event(
         t = Text(resident.locale, timezone)
         text = t._(
             "Change: the dugnad “{title}” is now {when}, at {place}.",
-            title=event_title(event, resident.locale),
+            title=t.ltr(event_title(event, resident.locale)),
             when=t.datetime(event.start_at),
-            place=event.place,
+            place=t.ltr(event.place),
         )
         told += await enqueue(session, resident, "event_changed", text, priority=OUTBOX_PRIORITY_REPLY, not_before=now) is not None
     return told
@@ -492,7 +492,7 @@ async def offer_freed_place(
         t._(
             "Good news! A place is free at “{title}”, {when}. "
             "It is yours if you take it by {deadline}: write “{menu}”, then “{mine}”.",
-            title=event_title(event, resident.locale),
+            title=t.ltr(event_title(event, resident.locale)),
             menu=t.keyword("menu"),
             mine=t._("My ideas and sign-ups"),
             when=t.datetime(event.start_at),
@@ -768,7 +768,7 @@ async def invite_helpers(session: AsyncSession, event: DugnadEvent, *, timezone:
         text = t._(
             "You said you want to help. Come to the dugnad “{title}”, {when}, at {place}! "
             "To sign up, write “{menu}”, then “{join}”.",
-            title=event_title(event, resident.locale), when=t.datetime(event.start_at), place=event.place,
+            title=t.ltr(event_title(event, resident.locale)), when=t.datetime(event.start_at), place=t.ltr(event.place),
             menu=t.keyword("menu"), join=t._("Join a dugnad"),
         )
         await enqueue(session, resident, "invitation", text, not_before=now)

@@ -50,7 +50,7 @@ async def my_data(ctx: Ctx) -> str:
     for idea, answer in await services.resident_ideas(session, resident):
         lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{idea.text}”")
         if idea.place_text:
-            lines.append(t._("Place: {place}", place=idea.place_text))
+            lines.append(t._("Place: {place}", place=t.ltr(idea.place_text)))
         if answer:
             lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     supported = (await session.execute(select(IdeaSupport.idea_id).where(IdeaSupport.resident_id == resident.id))).scalars().all()
@@ -58,12 +58,12 @@ async def my_data(ctx: Ctx) -> str:
         lines.append(t._("Ideas you support: {refs}", refs=", ".join(t.ref("I", i) for i in supported)))
     for signup, event in await services.resident_signups(session, resident, now=ctx.now):
         lines.append(
-            f"{t.ref('D', signup.id)} · {services.event_title(event, t.locale)}, {when(t, event)}: "
+            f"{t.ref('D', signup.id)} · {t.ltr(services.event_title(event, t.locale))}, {when(t, event)}: "
             f"{signup_statuses(t)[signup.status]}"
         )
     reports = (await session.execute(select(SafetyReport).where(SafetyReport.resident_id == resident.id))).scalars()
     for report in reports:
-        lines.append(f"{t.ref('S', report.id)} · {safety_categories(t)[report.category]}: {report.place_text or '-'}")
+        lines.append(f"{t.ref('S', report.id)} · {safety_categories(t)[report.category]}: {t.ltr(report.place_text or '-')}")
     lines.append(t._("Anonymous reports are not linked to you, so they are not shown here."))
     return "\n".join(lines)
 
