@@ -3,6 +3,11 @@
 It owns what every step shares: keywords at any step (menu, back, cancel, help, stop,
 start), parsing answers by button, number or label, skip on optional steps, kind answers
 to bad input, the 24-hour idle reset, and keeping the state in the database.
+
+Three rules keep residents' words from being misread: typed words that are on a shown
+option's label mean that option, not the keyword they may also be ("cancel" for "Cancel
+my place"); a stop word that is not the carrier's asks before opting out (CONFIRM_STOP);
+and a step may count an unclear answer as its safe choice (the danger question).
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from bot.text.resident import LOCALES, Text
 
 from .flows import FLOWS, MENU, ONBOARDING
 from .flows.menu import help_text
-from .keywords import GLOBAL_KEYWORDS, keyword_words
+from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
 from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
-from .steps import CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid
+from .steps import (
+    CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid, Prompt, Step, yes_no,
+)
 
 IDLE_RESET = timedelta(hours=24)  # the issue's rule: a day away starts again at the menu
+# A step any flow can be at: "stop all messages?", asked after a stop word that is not
+# the carrier's. The step it interrupted is on the history, so "no" goes back to it.
+CONFIRM_STOP = "__confirm_stop__"
 
 
 def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> str | None:
@@ -43,6 +53,29 @@ def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> st
         if keyword in GLOBAL_KEYWORDS:
             return keyword
     return None
+
+
+def _typed(inbound: Inbound) -> str:
+    """What a resident typed, normalized, when it is plain text (not a /command)."""
+    if inbound.kind != TEXT or inbound.text.strip().startswith("/"):
+        return ""
+    return normalize(inbound.text)
+
+
+def _names_an_option(ctx: Ctx, inbound: Inbound) -> bool:
+    """Whether the typed text is whole words of a shown option's label: then it means
+    that option at this step, even where it is a keyword too ("cancel" for "Cancel my
+    place", Urdu "منسوخ کریں" for "میری جگہ منسوخ کریں", "back" for "Back to the menu")."""
+    wanted = _typed(inbound)
+    labels = [normalize(label) for _key, label in ctx.data.get("_choices", [])]
+    return bool(wanted) and any(f" {wanted} " in f" {label} " for label in labels)
+
+
+def _is_carrier_stop(inbound: Inbound) -> bool:
+    """A channel's own opt-out (SMS STOP), a /stop command, or a carrier word typed alone."""
+    if inbound.kind == COMMAND or inbound.text.strip().startswith("/"):
+        return True
+    return _typed(inbound) in CARRIER_STOP_WORDS
 
 
 async def handle(
@@ -73,13 +106,16 @@ async def handle(
         _save(ctx)
         return ctx.out
 
+    idle = now - state.updated_at > IDLE_RESET
     if is_new or not state.step:
         await _begin(ctx, ONBOARDING)
-    elif now - state.updated_at > IDLE_RESET and state.flow != MENU and resident.onboarded:
+    elif idle and (state.flow != MENU or state.step == CONFIRM_STOP) and resident.onboarded:
         ctx.say(ctx.t._("Welcome back! It has been a while, so we start again from the menu."))
         await _begin(ctx, MENU)
-    elif keyword:
-        await _on_keyword(ctx, keyword)
+    elif idle and state.step == CONFIRM_STOP:
+        await _resume(ctx)  # a day-old "stop all messages?" is not answered by what comes now
+    elif keyword and not _names_an_option(ctx, inbound):
+        await _on_keyword(ctx, keyword, inbound)
     else:
         await _on_answer(ctx, inbound)
     _save(ctx)
@@ -93,14 +129,18 @@ def _save(ctx: Ctx) -> None:
     ctx.state.updated_at = ctx.now
 
 
-async def _on_keyword(ctx: Ctx, keyword: str) -> None:
+async def _on_keyword(ctx: Ctx, keyword: str, inbound: Inbound) -> None:
     t, onboarding = ctx.t, ctx.state.flow == ONBOARDING
     if keyword == "stop":
-        await set_opted_out(ctx.session, ctx.resident, True)
-        ctx.say(t._(
-            "You will get no more messages from Benken. To come back, write “{start}”.",
-            start=t.keyword("start"),
-        ))
+        if _is_carrier_stop(inbound) or ctx.state.step == CONFIRM_STOP:
+            await _opt_out(ctx)
+        else:
+            ctx.state.history = [*(ctx.state.history or []), ctx.state.step]
+            ctx.state.step = CONFIRM_STOP
+            await _ask(ctx)
+    elif keyword == "help" and _step(ctx).unclear and not onboarding:
+        # "Help!" at the danger question is a call for help: the numbers, at once.
+        await _take(ctx, _step(ctx), Answer(choice=_step(ctx).unclear))
     elif keyword == "help":
         ctx.say(help_text(t))
         await _ask(ctx)
@@ -110,7 +150,10 @@ async def _on_keyword(ctx: Ctx, keyword: str) -> None:
         await _begin(ctx, MENU)
     elif keyword == "cancel":
         if ctx.state.flow != MENU:
-            ctx.say(t._("Stopped. Nothing more was saved."))
+            # Translators: the resident left a question half-way by writing the
+            # "cancel" keyword; nothing was sent. Not the word for "stop all
+            # messages".
+            ctx.say(t._("Cancelled. We did not save your answers."))
         await _begin(ctx, MENU)
     elif keyword == "back":
         history = list(ctx.state.history or [])
@@ -120,6 +163,51 @@ async def _on_keyword(ctx: Ctx, keyword: str) -> None:
             await _ask(ctx)
         else:
             await _begin(ctx, MENU)
+
+
+async def _opt_out(ctx: Ctx) -> None:
+    t = ctx.t
+    await set_opted_out(ctx.session, ctx.resident, True)
+    if ctx.can.carrier_stop:
+        # After its stop words (STOP, CANCEL, END, QUIT, …) the carrier blocks the number,
+        # and only START lifts the block: a translated word would reach us, but no answer
+        # would reach the phone.
+        # Translators: {start} is the English word START in capital letters:
+        # keep it so.
+        ctx.say(t._("You will get no more messages from Benken. To get them again, send {start}.", start="START"))
+    else:
+        ctx.say(t._(
+            "You will get no more messages from Benken. To come back, write “{start}”.",
+            start=t.keyword("start"),
+        ))
+
+
+async def _ask_stop(ctx: Ctx) -> Prompt:
+    """Asks whether a stop word meant "stop all messages" (it may have meant "wait")."""
+    return Prompt(ctx.t._("Do you want to stop all messages from Benken?"), yes_no(ctx.t))
+
+
+async def _confirm_stop(ctx: Ctx, answer: Answer) -> None:
+    """Opts out on yes; otherwise goes back to the question the resident was at."""
+    history = list(ctx.state.history or [])
+    ctx.state.step = history.pop() if history else FLOWS[ctx.state.flow].first
+    ctx.state.history = history
+    if answer.choice == "yes":
+        await _opt_out(ctx)
+    else:
+        ctx.say(ctx.t._("OK, nothing was changed."))
+        await _ask(ctx)
+
+
+# _take hands its answer to _confirm_stop, which sets the step itself: after a yes
+# nothing more is asked.
+STOP_STEP = Step(_ask_stop, _confirm_stop)
+
+
+def _step(ctx: Ctx) -> Step:
+    if ctx.state.step == CONFIRM_STOP:
+        return STOP_STEP
+    return FLOWS[ctx.state.flow].steps[ctx.state.step]
 
 
 async def _resume(ctx: Ctx) -> None:
@@ -135,7 +223,7 @@ async def _begin(ctx: Ctx, flow_name: str) -> None:
 
 async def _ask(ctx: Ctx) -> None:
     """Ask the current step's question and remember the choices shown with it."""
-    step = FLOWS[ctx.state.flow].steps[ctx.state.step]
+    step = _step(ctx)
     prompt = await step.ask(ctx)
     choices = list(prompt.choices)
     if step.optional:
@@ -149,9 +237,24 @@ async def _ask(ctx: Ctx) -> None:
 
 
 async def _on_answer(ctx: Ctx, inbound: Inbound) -> None:
-    step = FLOWS[ctx.state.flow].steps[ctx.state.step]
+    step = _step(ctx)
     try:
         answer = _parse(ctx, step, inbound)
+    except Invalid as problem:
+        if step.unclear is None:
+            ctx.say(str(problem))
+            await _ask(ctx)
+            return
+        answer = Answer(choice=step.unclear)  # not a clear answer: the safe one
+    await _take(ctx, step, answer)
+
+
+async def _take(ctx: Ctx, step: Step, answer: Answer) -> None:
+    """Give the step its answer and move on to what it says comes next."""
+    if step is STOP_STEP:
+        await _confirm_stop(ctx, answer)
+        return
+    try:
         following = await step.answer(ctx, answer)
     except Invalid as problem:
         ctx.say(str(problem))

@@ -10,6 +10,15 @@ from .matching import normalize
 
 GLOBAL_KEYWORDS = ("menu", "back", "cancel", "help", "stop", "start")
 
+# The carrier's opt-out words (Twilio's and the Norwegian operators'): said alone, they
+# stop every message at once. Any other stop word asks first, since "dur" or "توقف" is
+# also what someone writes who means "wait".
+CARRIER_STOP_WORDS = frozenset({"stop", "stopp", "slutt"})
+# Norwegian words on every poster in Oslo, understood in every language beside English,
+# as the SMS channel already does: a frightened resident may write "hjelp" whatever
+# language they chose.
+NORWEGIAN_EVERYWHERE = {"hjelp": "help", "stopp": "stop", "slutt": "stop"}
+
 
 def keyword_words(t: Text) -> dict[str, str]:
     """Normalized word -> keyword, in the reader's language; translators may give
@@ -40,4 +49,6 @@ def _keyword_words(locale: str) -> dict[str, str]:
                 words.setdefault(normalize(word), keyword)
     for keyword in localized:  # English beside every language
         words.setdefault(keyword, keyword)
+    for word, keyword in NORWEGIAN_EVERYWHERE.items():
+        words.setdefault(word, keyword)
     return words

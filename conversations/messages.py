@@ -42,6 +42,7 @@ class Capabilities:
 
     photos: bool = False  # the resident can send a photo
     compact: bool = False  # every character costs (SMS): quote little, shorten dates
+    carrier_stop: bool = False  # the carrier blocks the number after STOP; only START lifts it
     # Whether a text fits in one message the channel can afford (SMS: the segment budget).
     fits: Callable[[str], bool] = lambda _text: True
 

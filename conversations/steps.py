@@ -61,6 +61,9 @@ class Step:
     optional: bool = False
     min_length: int = 1
     max_length: int = 1000
+    # The choice an answer counts as when it fits no choice, or is a call for help: at
+    # "Is someone in danger right now?" anything but a clear "no" means the numbers.
+    unclear: str | None = None
 
 
 @dataclass(frozen=True)

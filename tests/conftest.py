@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
@@ -26,7 +27,7 @@ from bot.app import App, open_app
 from bot.settings import Settings
 
 from .doubles.fake_telegram import FakeTelegram
-from .support import SECRET, TOKEN, SmtpInbox, TelegramBot, free_port
+from .support import PUBLIC, SECRET, TOKEN, TWILIO_SID, TWILIO_TOKEN, SmtpInbox, TelegramBot, free_port
 
 BACKEND = os.environ.get("BENKEN_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -179,3 +180,25 @@ def smtp_server():
         yield inbox, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+async def sms_app(settings) -> App:
+    """The app as a deployment with Twilio configured (signatures checked against PUBLIC)."""
+    configured = dataclasses.replace(
+        settings, twilio_account_sid=TWILIO_SID, twilio_auth_token=TWILIO_TOKEN, twilio_from_number="+4759440000",
+        public_base_url=PUBLIC,
+    )
+    async with open_app(configured, migrate=False) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def sms_client(sms_app):
+    """An HTTP client on the whole web app, for Twilio's webhooks (see support.Phone)."""
+    from bot.metrics import Metrics
+    from bot.web import create_web
+
+    transport = httpx.ASGITransport(app=create_web(sms_app, Metrics()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://internal:8080") as opened:
+        yield opened

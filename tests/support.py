@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,10 @@ from aiosmtpd.smtp import AuthResult
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
+from twilio.request_validator import RequestValidator
+
 from bot.app import App
+from bot.channels import twilio as webhooks
 from bot.metrics import Metrics
 from bot.models import Staff, StaffArea, utcnow
 from bot.staff.web import auth
@@ -31,6 +35,10 @@ from .doubles.fake_telegram import FakeTelegram
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "webhook-secret-123"
+PUBLIC = "https://benken.example.org"  # PUBLIC_BASE_URL, which Twilio signs
+TWILIO_TOKEN = "test-token"
+TWILIO_SID = "AC" + "0" * 32
+_sids = itertools.count(1)
 
 
 async def until(condition, timeout: float = 10.0) -> None:
@@ -162,3 +170,34 @@ def csrf(page: httpx.Response) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert match, "no CSRF field on the page"
     return match.group(1)
+
+
+# SMS through Twilio's webhook --------------------------------------------------------------
+
+
+def signed(path: str, form: dict, token: str = TWILIO_TOKEN) -> dict:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC + path, form)}
+
+
+class Phone:
+    """A basic phone texting Benken through Twilio's webhook."""
+
+    def __init__(self, client: httpx.AsyncClient, number: str = "+4790012345"):
+        self.client, self.number, self.replies = client, number, []
+
+    async def text(self, body: str, *, sid: str | None = None, extra: dict | None = None) -> list[str]:
+        form = {"MessageSid": sid or f"SM{next(_sids):032d}", "From": self.number, "To": "+4759440000", "Body": body}
+        form.update(extra or {})
+        response = await self.client.post(webhooks.INBOUND_PATH, data=form, headers=signed(webhooks.INBOUND_PATH, form))
+        assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+        self.replies = [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]
+        return self.replies
+
+    async def script(self, *bodies: str) -> str:
+        for body in bodies:
+            await self.text(body)
+        return self.said
+
+    @property
+    def said(self) -> str:
+        return "\n\n".join(self.replies)

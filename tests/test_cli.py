@@ -161,7 +161,7 @@ async def test_idea_status_with_a_template_from_the_cli(app, database_url):
     async with app.sessions() as session:
         text = (await session.execute(select(OutboxMessage.text))).scalar_one()
     polish = Text("pl")
-    assert polish._("It is planned for {season}.", season=polish.pgettext("season", "the summer")) in text
+    assert polish._("It is planned for {season}.", season=polish.pgettext("season", "the summer (June to August)")) in text
 
 
 async def test_export_of_the_last_days(app, database_url):

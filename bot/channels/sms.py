@@ -84,4 +84,6 @@ def e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
 SEGMENT_BUDGET = 3  # the most segments one message to a resident may cost (README: SMS costs)
 
 # No photo step (basic phones; MMS costs), and every character is paid for.
-CAPABILITIES = Capabilities(compact=True, fits=lambda text: segments(gsm_safe(text)) <= SEGMENT_BUDGET)
+CAPABILITIES = Capabilities(
+    compact=True, carrier_stop=True, fits=lambda text: segments(gsm_safe(text)) <= SEGMENT_BUDGET
+)

@@ -51,7 +51,7 @@ async def event_cancelled(
     def render(t: Text, resident: Resident) -> str:
         return t._(
             "Sorry! The dugnad “{title}” on {when} is cancelled. Thank you for wanting to help.",
-            title=event_title(event, resident.locale), when=t.datetime(event.start_at),
+            title=t.ltr(event_title(event, resident.locale)), when=t.datetime(event.start_at),
         )
 
     residents = [resident for _signup, resident in affected]
@@ -66,7 +66,8 @@ async def event_changed(
     def render(t: Text, resident: Resident) -> str:
         return t._(
             "Change: the dugnad “{title}” is now {when}, at {place}.",
-            title=event_title(event, resident.locale), when=t.datetime(event.start_at), place=event.place,
+            title=t.ltr(event_title(event, resident.locale)), when=t.datetime(event.start_at),
+            place=t.ltr(event.place),
         )
 
     residents = [resident for _signup, resident in affected]
@@ -77,14 +78,14 @@ async def event_changed(
 def day_before(t: Text, event: DugnadEvent) -> str:
     return t._(
         "Reminder: the dugnad “{title}” is {when}, at {place}. See you there!",
-        title=event_title(event, t.locale), when=t.datetime(event.start_at), place=event.place,
+        title=t.ltr(event_title(event, t.locale)), when=t.datetime(event.start_at), place=t.ltr(event.place),
     )
 
 
 def starting_soon(t: Text, event: DugnadEvent) -> str:
     return t._(
         "Soon! The dugnad “{title}” starts at {time}, at {place}.",
-        title=event_title(event, t.locale), time=t.time(event.start_at), place=event.place,
+        title=t.ltr(event_title(event, t.locale)), time=t.time(event.start_at), place=t.ltr(event.place),
     )
 
 
@@ -92,7 +93,7 @@ def place_offered(t: Text, event: DugnadEvent, expires: datetime) -> str:
     return t._(
         "Good news! A place is free at “{title}”, {when}. "
         "It is yours if you take it by {deadline}: write “{menu}”, then “{mine}”.",
-        title=event_title(event, t.locale),
+        title=t.ltr(event_title(event, t.locale)),
         menu=t.keyword("menu"),
         mine=t._("My ideas and sign-ups"),
         when=t.datetime(event.start_at),
@@ -101,15 +102,25 @@ def place_offered(t: Text, event: DugnadEvent, expires: datetime) -> str:
 
 
 def thanks(t: Text, event: DugnadEvent, own_hours: float, neighbours: int, hours: float, area_name: str) -> str:
-    text = t._(
-        "Thank you for coming to “{title}”! You gave {hours} hours.",
-        title=event_title(event, t.locale), hours=t.number(round(own_hours, 1)),
+    text = t.ngettext(
+        "Thank you for coming to “{title}”! You gave {n} hour.",
+        "Thank you for coming to “{title}”! You gave {n} hours.",
+        round(own_hours, 1), title=t.ltr(event_title(event, t.locale)),
     )
+    # Two numbers, two plurals: the sentence agrees with the neighbours, and the hours
+    # come as a phrase of their own.
+    # Translators: {hours} is the phrase "{n} hours", translated on its own.
     return text + "\n" + t.ngettext(
-        "This year, {n} neighbour gave {hours} hours in {area}.",
-        "This year, {n} neighbours gave {hours} hours in {area}.",
-        neighbours, hours=t.number(round(hours)), area=t.ltr(area_name),
+        "This year, {n} neighbour gave {hours} in {area}.",
+        "This year, {n} neighbours gave {hours} in {area}.",
+        neighbours, hours=hours_phrase(t, round(hours)), area=t.ltr(area_name),
     )
+
+
+def hours_phrase(t: Text, hours: float) -> str:
+    # Translators: what neighbours gave, in "This year, {n} neighbours gave
+    # {hours} in {area}.": the object of "gave".
+    return t.ngettext("{n} hour", "{n} hours", hours)
 
 
 async def invite_helpers(
@@ -119,7 +130,8 @@ async def invite_helpers(
         return t._(
             "You said you want to help. Come to the dugnad “{title}”, {when}, at {place}! "
             "To sign up, write “{menu}”, then “{join}”.",
-            title=event_title(event, resident.locale), when=t.datetime(event.start_at), place=event.place,
+            title=t.ltr(event_title(event, resident.locale)), when=t.datetime(event.start_at),
+            place=t.ltr(event.place),
             menu=t.keyword("menu"), join=t._("Join a dugnad"),
         )
 

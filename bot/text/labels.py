@@ -20,7 +20,8 @@ def idea_categories(t: Text) -> dict[str, str]:
 
 def idea_statuses(t: Text) -> dict[str, str]:
     return {
-        # Translators: status of an idea; the district has it and will look at it.
+        # Translators: status of an idea; the district has it and will look at
+        # it.
         "received": t._("Received"),
         "reviewing": t._("Being looked at"),
         "planned": t._("Planned"),
@@ -53,20 +54,28 @@ def safety_categories(t: Text) -> dict[str, str]:
 
 def signup_statuses(t: Text) -> dict[str, str]:
     return {
+        # Translators: statuses of a dugnad sign-up; "place" is a spot for one
+        # volunteer, not a location.
         "confirmed": t._("You have a place"),
         "waitlisted": t._("On the waiting list"),
         "offered": t._("A place is kept for you"),
+        # Translators: a sign-up that is cancelled, by the resident or because
+        # the district called off the dugnad: a form that does not say who did
+        # it.
         "cancelled": t._("Cancelled"),
         "attended": t._("You took part"),
     }
 
 
 def seasons(t: Text) -> dict[str, str]:
+    # Translators: Norwegian seasons, after "It is planned for". Seasons
+    # differ from country to country, so the months are named: translate
+    # them too.
     return {
-        "spring": t.pgettext("season", "the spring"),
-        "summer": t.pgettext("season", "the summer"),
-        "autumn": t.pgettext("season", "the autumn"),
-        "winter": t.pgettext("season", "the winter"),
+        "spring": t.pgettext("season", "the spring (March to May)"),
+        "summer": t.pgettext("season", "the summer (June to August)"),
+        "autumn": t.pgettext("season", "the autumn (September to November)"),
+        "winter": t.pgettext("season", "the winter (December to February)"),
     }
 
 
@@ -85,7 +94,8 @@ def answer_template(t: Text, key: str, param: str | None = None) -> str:
     if key == "season":
         return t._("It is planned for {season}.", season=seasons(t).get(param or "", param or ""))
     if key == "passed_on":
-        # Translators: {agency} is a Norwegian agency's name, e.g. Bymiljøetaten.
+        # Translators: {agency} is a Norwegian agency's name, e.g.
+        # Bymiljøetaten.
         return t._("This is not ours to decide, so we passed it to {agency}.", agency=t.ltr(param or ""))
     if key == "done_thanks":
         return t._("It is done. Thank you!")

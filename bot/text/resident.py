@@ -5,10 +5,11 @@ CLDR formatting with Babel, and Unicode isolation of left-to-right runs in right
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, tokenize_pattern, untokenize_pattern
 from babel.numbers import format_decimal
 
 from .catalogs import translations
@@ -29,12 +30,30 @@ LANGUAGE_NAMES = {
 }
 LOCALES = tuple(LANGUAGE_NAMES)
 RTL_LOCALES = frozenset({"ar", "ur", "fa"})
+# CLDR data for dates where it differs from the language code: our Persian readers are
+# mostly from Afghanistan, and Dari names the months as fa_AF does (جنوری, دسمبر).
+DATE_LOCALES = {"fa": "fa_AF"}
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
 
 
 def isolate(text: str) -> str:
     """Wrap a left-to-right run (reference, number, time, Latin name) for RTL text."""
     return f"{FSI}{text}{PDI}"
+
+
+@lru_cache(maxsize=None)
+def _without_year(pattern: str) -> str:
+    """A CLDR date pattern without its year and what joins it ("EEEE d. MMMM y" ->
+    "EEEE d. MMMM"; Ukrainian "EEEE, d MMMM y 'р'." -> "EEEE, d MMMM")."""
+    tokens = tokenize_pattern(pattern)
+    at = next(i for i, (kind, value) in enumerate(tokens) if kind == "field" and value[0] in "yY")
+    end = at + 1
+    if all(kind == "chars" for kind, _value in tokens[end:]):  # a suffix of the year ("р.")
+        end = len(tokens)
+    start = at - 1 if at > 0 and tokens[at - 1][0] == "chars" else at
+    if start == 0 and end < len(tokens) and tokens[end][0] == "chars":  # the year came first
+        end += 1
+    return untokenize_pattern(tokens[:start] + tokens[end:]).strip()
 
 
 class Text:
@@ -45,6 +64,7 @@ class Text:
         self.rtl = self.locale in RTL_LOCALES
         self.zone = ZoneInfo(timezone)
         self._babel = Locale.parse(self.locale)
+        self._dates = Locale.parse(DATE_LOCALES.get(self.locale, self.locale))
         self._t = translations(self.locale)
 
     def _(self, message: str, **params: object) -> str:
@@ -57,9 +77,19 @@ class Text:
         """The first localised word for a keyword ("menu", "stop", …), to name it in a sentence."""
         return self._t.pgettext("keyword", name).split("|")[0]
 
-    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+    def ngettext(self, singular: str, plural: str, n: int | float, **params: object) -> str:
+        """The plural form for n; a fraction (2.5 hours) takes the form CLDR gives it."""
         params.setdefault("n", self.number(n))
-        return self._format(self._t.ngettext(singular, plural, n), params)
+        return self._format(self._t.ngettext(singular, plural, self._plural_count(n)), params)
+
+    def _plural_count(self, n: int | float) -> int:
+        """gettext picks forms by whole numbers: a fraction stands in as the first whole
+        number of its CLDR category (2.5 is "other": 2 in English, 100 in Arabic), or as 2
+        where no whole number has it (Polish and Ukrainian fractions take the "few" form)."""
+        if float(n).is_integer():
+            return int(n)
+        category = self._babel.plural_form(n)
+        return next((k for k in range(2, 1000) if self._babel.plural_form(k) == category), 2)
 
     def _format(self, template: str, params: dict[str, object]) -> str:
         return template.format(**params) if params else template
@@ -72,17 +102,22 @@ class Text:
         return self.ltr(format_decimal(value, locale=self._babel))
 
     def datetime(self, moment: datetime) -> str:
-        """Weekday, day, month and 24-hour time in local time: what a volunteer needs."""
+        """Weekday, day, month and 24-hour time in local time: what a volunteer needs.
+        The day is CLDR's full date without the year ("lørdag 5. desember"), weekday and
+        month written out: an abbreviation is one more thing to decode."""
         local = moment.astimezone(self.zone)
-        day = format_skeleton("MMMMEEEEd", local, tzinfo=self.zone, locale=self._babel)
+        day = format_date(local.date(), _without_year(self._dates.date_formats["full"].pattern), locale=self._dates)
         return f"{self.ltr(day)} {self.time(moment)}"
 
     def short_date(self, moment: datetime) -> str:
-        """Day and short month in local time ("29. nov."), where space is dear."""
-        return self.ltr(format_skeleton("MMMd", moment.astimezone(self.zone), tzinfo=self.zone, locale=self._babel))
+        """Day and month in local time ("29. november"), where space is dear: CLDR's own
+        pattern, the month written out."""
+        local = moment.astimezone(self.zone)
+        return self.ltr(format_skeleton("MMMMd", local, tzinfo=self.zone, locale=self._dates))
 
     def date(self, day: date) -> str:
-        return self.ltr(format_date(day, "d MMMM y", locale=self._babel))
+        """CLDR's long date ("11. desember 2026")."""
+        return self.ltr(format_date(day, "long", locale=self._dates))
 
     def time(self, moment: datetime) -> str:
         return self.ltr(format_time(moment.astimezone(self.zone), "HH:mm", tzinfo=self.zone, locale=self._babel))

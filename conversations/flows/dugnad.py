@@ -30,6 +30,7 @@ def free_places(t: Text, event: DugnadEvent, taken: int) -> str:
         # Translators: shown in brackets after a dugnad's date and title.
         return t._("full, waiting list open")
     # Translators: shown in brackets after a dugnad's date and title.
+    # "place" here is a free spot for one volunteer, not a location.
     return t.ngettext("{n} place free", "{n} places free", free)
 
 
@@ -45,7 +46,7 @@ async def ask_list(ctx: Ctx) -> Prompt:
     choices = [
         Choice(
             str(event.id),
-            f"{t.datetime(event.start_at)}: {event_title(event, t.locale)} ({free_places(t, event, taken)})",
+            f"{t.datetime(event.start_at)}: {t.ltr(event_title(event, t.locale))} ({free_places(t, event, taken)})",
         )
         for event, taken in events
     ]
@@ -72,14 +73,16 @@ async def ask_event(ctx: Ctx) -> Prompt:
     event = await ctx.session.get(DugnadEvent, ctx.data["event"])
     taken = await places_taken(ctx.session, event.id)
     lines = [
-        event_title(event, t.locale),
+        t.ltr(event_title(event, t.locale)),  # staff write titles in Norwegian
         t._("When: {when}", when=when(t, event)),
-        t._("Where: {place}", place=event.place),
+        t._("Where: {place}", place=t.ltr(event.place)),
         free_places(t, event, taken).capitalize(),
     ]
     signup = await _own_signup(ctx, event.id)
     if signup is not None:
         lines.append(t._("You are signed up ({ref}).", ref=t.ref("D", signup.id)))
+        # Translators: give up one's spot at a dugnad ("place" is the spot, not
+        # a location).
         choices = [Choice("cancel", t._("Cancel my place"))]
     elif taken < event.capacity:
         choices = [Choice("join", t._("Sign me up"))]
@@ -109,6 +112,8 @@ async def take_event(ctx: Ctx, answer: Answer) -> str:
         position = await waitlist_position(ctx.session, signup)
         ctx.say(
             t._(
+                # Translators: "a place opens": a spot for one more volunteer becomes
+                # free.
                 "This dugnad is full. You are number {position} on the waiting list ({ref}). "
                 "We will tell you if a place opens.",
                 position=t.number(position),
@@ -130,6 +135,8 @@ async def take_cancel(ctx: Ctx, answer: Answer) -> str:
     if answer.choice == "yes" and signup is not None and signup.resident_id == ctx.resident.id:
         if signup.status != SIGNUP_CANCELLED:
             await cancel_signup(ctx.session, signup, timezone=ctx.config.timezone, now=ctx.now)
+        # Translators: "place" is the resident's spot at the dugnad, not a
+        # location.
         ctx.say(t._("Your place {ref} is cancelled. Thank you for telling us!", ref=t.ref("D", signup.id)))
     else:
         ctx.say(t._("OK, nothing was changed."))

@@ -43,6 +43,8 @@ async def take_category(ctx: Ctx, answer: Answer) -> str:
 
 async def ask_place(ctx: Ctx) -> Prompt:
     """Asks where, as words or a location; optional."""
+    # Translators: "the place" is a location here (a street, a park, a
+    # corner).
     return Prompt(ctx.t._("Where should it be? Write the place, or send a location."))
 
 
@@ -84,7 +86,9 @@ async def ask_confirm(ctx: Ctx) -> Prompt:
         t._("About: {category}", category=idea_categories(t)[data["category"]]),
     ]
     if data.get("place") or data.get("location"):
-        lines.append(t._("Place: {place}", place=data.get("place") or t._("the location you sent")))
+        # Translators: "Place" is where the idea should be (a location).
+        place = t.ltr(data["place"]) if data.get("place") else t._("the location you sent")
+        lines.append(t._("Place: {place}", place=place))
     if data.get("photo"):
         lines.append(t._("With your photo."))
     lines.append(t._("You want to help: {answer}", answer=t._("Yes") if data["wants_to_help"] else t._("No")))

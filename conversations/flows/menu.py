@@ -6,10 +6,15 @@ from bot.text.resident import Text
 
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
+from .safety import emergency_numbers
 
 
 def help_text(t: Text) -> str:
-    return t._(
+    """The emergency numbers first, then what Benken is and the words that steer it."""
+    # Translators: "the district" here and elsewhere is the bydel, the
+    # city's district administration that answers ideas and reads reports,
+    # not the neighbourhood.
+    return emergency_numbers(t) + "\n" + t._(
         "Benken is your district's bench in the phone. Share an idea, join a dugnad or tell us "
         "where you feel unsafe. We answer every idea.\n"
         "Write “{menu}” to see the menu, “{back}” to go one step back, “{stop}” to get no more messages.",
@@ -26,6 +31,10 @@ async def main_menu_prompt(ctx: Ctx) -> Prompt:
         t._("What would you like to do?"),
         [
             Choice("idea:", t._("Share an idea")),
+            # Translators: a dugnad is a Norwegian volunteer work day: neighbours
+            # clean, paint or build together. Keep the word and add a short gloss
+            # where it is not known, e.g. "Join a dugnad (volunteer day)", here as
+            # in the help text.
             Choice("dugnad:", t._("Join a dugnad")),
             Choice("safety:", t._("Tell us where you feel unsafe")),
             Choice("browse:", t._("Ideas from your area")),

@@ -33,7 +33,7 @@ async def ask_overview(ctx: Ctx) -> Prompt:
         for signup, event in signups:
             day = t.short_date(event.start_at) if compact else when(t, event)
             lines.append(
-                f"{t.ref('D', signup.id)} · {event_title(event, t.locale)}, {day}: "
+                f"{t.ref('D', signup.id)} · {t.ltr(event_title(event, t.locale))}, {day}: "
                 f"{signup_statuses(t)[signup.status]}"
             )
     if not lines:
@@ -41,7 +41,10 @@ async def ask_overview(ctx: Ctx) -> Prompt:
     choices = []
     for signup, _event in signups:
         if signup.status == SIGNUP_OFFERED:
+            # Translators: accept the spot at a dugnad that was kept for the
+            # resident.
             choices.append(Choice(f"accept:{signup.id}", t._("Take the place {ref}", ref=t.ref("D", signup.id))))
+        # Translators: give up the sign-up {ref} (a spot at a dugnad).
         choices.append(Choice(f"cancel:{signup.id}", t._("Cancel {ref}", ref=t.ref("D", signup.id))))
     choices.append(Choice("menu", t._("Back to the menu")))
     return Prompt("\n".join(lines), choices)
@@ -57,6 +60,7 @@ async def take_overview(ctx: Ctx, answer: Answer) -> str:
         return "cancel"
     signup = await ctx.session.get(Signup, int(signup_id))
     if signup is not None and await accept_offer(ctx.session, signup, now=ctx.now):
+        # Translators: "place" is a spot at the dugnad, not a location.
         ctx.say(ctx.t._("The place is yours! Your reference is {ref}. See you there!", ref=ctx.t.ref("D", signup.id)))
     else:
         ctx.say(ctx.t._("Sorry, the time to take this place has run out."))

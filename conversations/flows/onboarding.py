@@ -15,6 +15,9 @@ def _language_choices() -> list[Choice]:
 
 
 def greeting(t: Text) -> str:
+    # Translators: "the district" is the bydel, the city's district
+    # administration, not the neighbourhood. In right-to-left languages, do
+    # not begin a line with "Benken".
     return t._(
         "Hello! This is Benken, the bench where neighbours share ideas, "
         "help out and tell the district what matters."

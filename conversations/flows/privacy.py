@@ -52,7 +52,7 @@ async def my_data(ctx: Ctx) -> list[str]:
     for idea, answer in await resident_ideas(session, resident):
         lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{idea.text}”")
         if idea.place_text:
-            lines.append(t._("Place: {place}", place=idea.place_text))
+            lines.append(t._("Place: {place}", place=t.ltr(idea.place_text)))
         if answer:
             lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     supported = sorted(await supported_idea_ids(session, resident))
@@ -62,10 +62,10 @@ async def my_data(ctx: Ctx) -> list[str]:
     for signup, event in await every_signup(session, resident):
         day = t.short_date(event.start_at) if ctx.can.compact else when(t, event)
         lines.append(
-            f"{t.ref('D', signup.id)} · {event_title(event, t.locale)}, {day}: {signup_statuses(t)[signup.status]}"
+            f"{t.ref('D', signup.id)} · {t.ltr(event_title(event, t.locale))}, {day}: {signup_statuses(t)[signup.status]}"
         )
     for report in await named_reports(session, resident):
-        lines.append(f"{t.ref('S', report.id)} · {safety_categories(t)[report.category]}: {report.place_text or '-'}")
+        lines.append(f"{t.ref('S', report.id)} · {safety_categories(t)[report.category]}: {t.ltr(report.place_text or '-')}")
     lines.append(t._("Anonymous reports are not linked to you, so they are not shown here."))
     return lines
 

@@ -6,11 +6,26 @@ from __future__ import annotations
 from bot.domain.safety import SafetyDraft, report_safety
 from bot.models import MAX_PLACE
 from bot.text.labels import safety_categories, safety_times
+from bot.text.resident import Text
 
 from ..messages import Choice
 from ..steps import DONE, PLACE, WRITE, Answer, Ctx, Flow, Prompt, Step, yes_no
 
 DETAILS_MAX = 1000
+POLICE, AMBULANCE, FIRE = "112", "113", "110"  # Norway's emergency numbers
+
+
+def emergency_numbers(t: Text) -> str:
+    """The emergency numbers in one line, said before anything else in the help text."""
+    # Translators: the first line of the help text. Start it with a word of
+    # your language, not a number, so a right-to-left line stays right-to-
+    # left.
+    return t._(
+        "In an emergency, call police {police}, ambulance {ambulance}, fire {fire}.",
+        police=t.ltr(POLICE),
+        ambulance=t.ltr(AMBULANCE),
+        fire=t.ltr(FIRE),
+    )
 
 
 async def ask_danger(ctx: Ctx) -> Prompt:
@@ -19,16 +34,17 @@ async def ask_danger(ctx: Ctx) -> Prompt:
 
 
 async def take_danger(ctx: Ctx, answer: Answer) -> str:
-    """Gives the emergency numbers at once when yes; asks where otherwise."""
+    """Gives the emergency numbers at once unless the answer is a clear no (the step counts
+    anything unclear, "help" too, as yes); asks where otherwise."""
     t = ctx.t
-    if answer.choice == "yes":
+    if answer.choice != "no":
         ctx.say(
             t._(
                 "Call now! Police: {police}. Ambulance: {ambulance}. Fire: {fire}.\n"
                 "Benken cannot send help. When everyone is safe, you can tell us more here.",
-                police=t.ltr("112"),
-                ambulance=t.ltr("113"),
-                fire=t.ltr("110"),
+                police=t.ltr(POLICE),
+                ambulance=t.ltr(AMBULANCE),
+                fire=t.ltr(FIRE),
             )
         )
         return DONE
@@ -84,9 +100,12 @@ async def ask_anonymous(ctx: Ctx) -> Prompt:
     """Explains both ways of sending and lets the resident choose."""
     t = ctx.t
     return Prompt(
+        # Translators: say only what Benken does. By SMS the phone company still
+        # has the number, so do not promise that nobody at all can know who sent
+        # it.
         t._(
             "Send it with your name, and we can answer you. "
-            "Send it anonymously, and nobody can see who sent it, not even us."
+            "Send it anonymously, and Benken does not keep your name or number with the report."
         ),
         [Choice("named", t._("Send with my name")), Choice("anonymous", t._("Send anonymously"))],
     )
@@ -114,6 +133,8 @@ async def take_anonymous(ctx: Ctx, answer: Answer) -> str:
         now=ctx.now,
     )
     ctx.forget()  # nothing of an anonymous report stays beside the resident
+    # Translators: "the district" is the bydel, the city's district
+    # administration.
     ctx.say(t._("Thank you for telling us. It is saved as {ref}. The district reads every report.", ref=t.ref("S", report.id)))
     return DONE
 
@@ -122,7 +143,7 @@ FLOW = Flow(
     "safety",
     "danger",
     {
-        "danger": Step(ask_danger, take_danger),
+        "danger": Step(ask_danger, take_danger, unclear="yes"),
         "place": Step(ask_place, take_place, expects=PLACE, max_length=MAX_PLACE),
         "when": Step(ask_when, take_when),
         "what": Step(ask_what, take_what),

@@ -4,8 +4,6 @@ Twilio REST API, opt-out, delivery reports, and the segment budget of every prom
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 
 import httpx
@@ -16,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from bot.domain import residents
 from bot.messaging import outbox
 from bot.staff import actions
-from bot.app import App, open_app
+from bot.app import open_app
 from bot.channels import sms
 from bot.channels import twilio as webhooks
 from bot.channels.sms import gsm_safe, render, segments
@@ -31,68 +29,15 @@ from tests.conftest import daytime
 from tests.factories import make_event
 from tests.doubles.fake_twilio import FakeTwilio
 from tests.sms_walk import walk
-
-PUBLIC = "https://benken.example.org"
-TOKEN = "test-token"
-SID = "AC" + "0" * 32
-_sids = itertools.count(1)
-
-
-@pytest.fixture
-async def sms_app(settings) -> App:
-    configured = dataclasses.replace(
-        settings,
-        twilio_account_sid=SID,
-        twilio_auth_token=TOKEN,
-        twilio_from_number="+4759440000",
-        public_base_url=PUBLIC,
-    )
-    async with open_app(configured, migrate=False) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def client(sms_app):
-    transport = httpx.ASGITransport(app=create_web(sms_app, Metrics()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://internal:8080") as opened:
-        yield opened
-
-
-def signed(path: str, form: dict, token: str = TOKEN) -> dict:
-    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC + path, form)}
-
-
-class Phone:
-    """A basic phone texting Benken through Twilio's webhook."""
-
-    def __init__(self, client: httpx.AsyncClient, number: str = "+4790012345"):
-        self.client, self.number, self.replies = client, number, []
-
-    async def text(self, body: str, *, sid: str | None = None, extra: dict | None = None) -> list[str]:
-        form = {"MessageSid": sid or f"SM{next(_sids):032d}", "From": self.number, "To": "+4759440000", "Body": body}
-        form.update(extra or {})
-        response = await self.client.post(webhooks.INBOUND_PATH, data=form, headers=signed(webhooks.INBOUND_PATH, form))
-        assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
-        self.replies = [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]
-        return self.replies
-
-    async def script(self, *bodies: str) -> str:
-        for body in bodies:
-            await self.text(body)
-        return self.said
-
-    @property
-    def said(self) -> str:
-        return "\n\n".join(self.replies)
-
+from tests.support import TWILIO_SID, TWILIO_TOKEN, Phone, signed
 
 async def count(app, model, *where) -> int:
     async with app.sessions() as session:
         return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
 
 
-async def test_first_contact_by_sms_is_cheap_and_numbered(client):
-    phone = Phone(client)
+async def test_first_contact_by_sms_is_cheap_and_numbered(sms_client):
+    phone = Phone(sms_client)
     replies = await phone.text("Hei")
     assert len(replies) == 2 and "Benken" in replies[0]
     assert "1. Norsk bokmål" in replies[1] and "2. English" in replies[1]
@@ -101,11 +46,11 @@ async def test_first_contact_by_sms_is_cheap_and_numbered(client):
 
 
 @pytest.mark.parametrize("locale", ["en", "nb", "ar"])
-async def test_all_three_flows_by_sms(client, sms_app, locale):
+async def test_all_three_flows_by_sms(sms_client, sms_app, locale):
     async with sms_app.sessions() as session, session.begin():
         await make_event(session, capacity=5, title="Vårrydding", title_en="Spring clean-up")
     t = Text(locale)
-    phone = Phone(client)
+    phone = Phone(sms_client)
     language = str(LOCALES.index(locale) + 1)
     await phone.script("hi", language, "1")
     assert t._("What would you like to do?") in phone.said
@@ -125,28 +70,28 @@ async def test_all_three_flows_by_sms(client, sms_app, locale):
     assert signup.status == "confirmed" and report.resident_id is None
 
 
-async def test_norwegian_by_labels_with_plain_punctuation(client):
-    phone = Phone(client, "90012345")  # written without +47: still a Norwegian number
+async def test_norwegian_by_labels_with_plain_punctuation(sms_client):
+    phone = Phone(sms_client, "90012345")  # written without +47: still a Norwegian number
     await phone.script("hei", "norsk", "furuset", "del en idé")
     assert "«" not in phone.said and "“" not in phone.said
     await phone.script("Gatelys på stien", "lys", "hopp over", "nei", "send")
     assert "I-1" in phone.said and sms.is_gsm7(phone.said)
 
 
-async def test_bad_or_missing_signature_is_refused_and_nothing_stored(client, sms_app):
+async def test_bad_or_missing_signature_is_refused_and_nothing_stored(sms_client, sms_app):
     form = {"MessageSid": "SM1", "From": "+4790012345", "Body": "hei"}
     for headers in ({}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}, signed(webhooks.INBOUND_PATH, form, token="wrong")):
-        response = await client.post(webhooks.INBOUND_PATH, data=form, headers=headers)
+        response = await sms_client.post(webhooks.INBOUND_PATH, data=form, headers=headers)
         assert response.status_code == 403
-    elsewhere = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature("https://other.example" + webhooks.INBOUND_PATH, form)}
-    assert (await client.post(webhooks.INBOUND_PATH, data=form, headers=elsewhere)).status_code == 403
+    elsewhere = {"X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature("https://other.example" + webhooks.INBOUND_PATH, form)}
+    assert (await sms_client.post(webhooks.INBOUND_PATH, data=form, headers=elsewhere)).status_code == 403
     tampered = signed(webhooks.INBOUND_PATH, form)
-    assert (await client.post(webhooks.INBOUND_PATH, data={**form, "Body": "STOP"}, headers=tampered)).status_code == 403
+    assert (await sms_client.post(webhooks.INBOUND_PATH, data={**form, "Body": "STOP"}, headers=tampered)).status_code == 403
     assert await count(sms_app, Resident) == 0 and await count(sms_app, InboundMessage) == 0
 
 
-async def test_replayed_message_sid_is_handled_once_with_the_same_answer(client, sms_app):
-    phone = Phone(client)
+async def test_replayed_message_sid_is_handled_once_with_the_same_answer(sms_client, sms_app):
+    phone = Phone(sms_client)
     await phone.script("hi", "2")
     first = await phone.text("1", sid="SMreplayed")
     again = await phone.text("1", sid="SMreplayed")
@@ -157,16 +102,16 @@ async def test_replayed_message_sid_is_handled_once_with_the_same_answer(client,
     assert resident.area_slug == "furuset"
 
 
-async def test_invalid_sender_number_is_answered_politely_and_not_kept(client, sms_app):
-    phone = Phone(client, "12")
+async def test_invalid_sender_number_is_answered_politely_and_not_kept(sms_client, sms_app):
+    phone = Phone(sms_client, "12")
     replies = await phone.text("hei")
     assert replies == [webhooks.UNREADABLE_SENDER]
     assert await count(sms_app, Resident) == 0
 
 
 @pytest.mark.parametrize("word", ["STOP", "stopp", "Slutt", "UNSUBSCRIBE", "cancel", "END", "quit"])
-async def test_carrier_stop_words_opt_out_at_any_step(client, sms_app, word):
-    phone = Phone(client)
+async def test_carrier_stop_words_opt_out_at_any_step(sms_client, sms_app, word):
+    phone = Phone(sms_client)
     await phone.script("hi", "2", "1", "1")  # in the middle of the idea flow
     replies = await phone.text(word)
     assert len(replies) == 1 and "no more messages" in replies[0]
@@ -174,8 +119,8 @@ async def test_carrier_stop_words_opt_out_at_any_step(client, sms_app, word):
     assert await phone.text(word) == []  # confirmed once only
 
 
-async def test_help_and_yes_to_opt_back_in(client):
-    phone = Phone(client)
+async def test_help_and_yes_to_opt_back_in(sms_client):
+    phone = Phone(sms_client)
     await phone.script("hi", "2", "1")
     assert "Benken is your district" in " ".join(await phone.text("HJELP"))
     await phone.script("1", "A bench by the shop", "1", "skip")
@@ -216,14 +161,14 @@ async def staff_answer(app, idea_id: int, status: str, note: str | None = None) 
         return await actions.answer_idea(session, idea, status, note=note, timezone="Europe/Oslo", now=daytime())
 
 
-async def test_staff_answers_reach_sms_residents_unless_they_stopped(client, sms_app):
-    author = Phone(client, "+4790000001")
+async def test_staff_answers_reach_sms_residents_unless_they_stopped(sms_client, sms_app):
+    author = Phone(sms_client, "+4790000001")
     await author.script("hi", "3", "1", "1", "Et tak over sykkelstativet", "1", "skip", "2", "1")  # Arabic
-    supporter = Phone(client, "+4790000002")
+    supporter = Phone(sms_client, "+4790000002")
     await supporter.script("hi", "1", "1", "4", "1")  # Norwegian, supports I-1
     await supporter.text("STOP")
 
-    async with FakeTwilio(SID, TOKEN) as fake:
+    async with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             assert await staff_answer(sms_app, 1, "planned", note="Vi tar det med i planen for våren.") == 1
@@ -261,7 +206,7 @@ async def outbox_row(app, message_id: int) -> OutboxMessage:
 
 async def test_rate_limited_and_failing_sends_are_retried_later(sms_app):
     message_id = await queue_one(sms_app)
-    async with FakeTwilio(SID, TOKEN) as fake:
+    async with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.fail_next(429, 20429)
@@ -285,7 +230,7 @@ async def test_rate_limited_and_failing_sends_are_retried_later(sms_app):
 
 async def test_twilio_opt_out_error_marks_the_resident(sms_app):
     message_id = await queue_one(sms_app)
-    async with FakeTwilio(SID, TOKEN) as fake:
+    async with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.fail_next(400, 21610, message="Attempt to send to unsubscribed recipient")
@@ -300,7 +245,7 @@ async def test_twilio_opt_out_error_marks_the_resident(sms_app):
 async def test_a_timeout_is_not_blindly_sent_again(sms_app, monkeypatch):
     message_id = await queue_one(sms_app)
     monkeypatch.setattr(TwilioSender, "TIMEOUT", 0.3)
-    async with FakeTwilio(SID, TOKEN) as fake:
+    async with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.delay_next(1.0)
@@ -317,7 +262,7 @@ async def test_a_timeout_is_not_blindly_sent_again(sms_app, monkeypatch):
 async def test_sends_are_paced_to_the_configured_rate(sms_app):
     for n in range(6):
         await queue_one(sms_app, number=f"+479000010{n}")
-    async with FakeTwilio(SID, TOKEN) as fake:
+    async with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=10)
         try:
             await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
@@ -330,13 +275,13 @@ async def test_sends_are_paced_to_the_configured_rate(sms_app):
     assert times[-1] - times[0] >= 0.45
 
 
-async def test_delivery_reports_are_recorded(client, sms_app):
+async def test_delivery_reports_are_recorded(sms_client, sms_app):
     message_id = await queue_one(sms_app)
     async with sms_app.sessions() as session, session.begin():
         (await session.get(OutboxMessage, message_id)).provider_message_id = "SMdelivered"
     form = {"MessageSid": "SMdelivered", "MessageStatus": "undelivered", "ErrorCode": "21610"}
-    assert (await client.post(webhooks.STATUS_PATH, data=form)).status_code == 403
-    response = await client.post(webhooks.STATUS_PATH, data=form, headers=signed(webhooks.STATUS_PATH, form))
+    assert (await sms_client.post(webhooks.STATUS_PATH, data=form)).status_code == 403
+    response = await sms_client.post(webhooks.STATUS_PATH, data=form, headers=signed(webhooks.STATUS_PATH, form))
     assert response.status_code == 204
     row = await outbox_row(sms_app, message_id)
     assert row.delivery_status == "undelivered"
@@ -344,11 +289,11 @@ async def test_delivery_reports_are_recorded(client, sms_app):
         assert (await session.execute(select(Resident.opted_out))).scalar_one() is True
 
 
-async def test_healthz_and_metrics(client):
-    await Phone(client).text("hi")
-    health = await client.get("/healthz")
+async def test_healthz_and_metrics(sms_client):
+    await Phone(sms_client).text("hi")
+    health = await sms_client.get("/healthz")
     assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}
-    metrics = await client.get("/metrics")
+    metrics = await sms_client.get("/metrics")
     assert 'benken_inbound_messages_total{channel="sms"} 1.0' in metrics.text
 
 

@@ -150,7 +150,7 @@ async def test_back_menu_cancel_and_help_at_any_step(app):
     await chat.say("help")
     assert "Benken is your district" in chat.text and "What is your idea about?" in chat.text
     await chat.say("cancel")
-    assert "Nothing more was saved" in chat.text and chat.choices[0] == "Share an idea"
+    assert "We did not save your answers" in chat.text and chat.choices[0] == "Share an idea"
     await chat.script("1", "A community garden")
     await chat.say("/menu")
     assert chat.choices[0] == "Share an idea"

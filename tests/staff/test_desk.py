@@ -77,8 +77,8 @@ async def test_answer_with_a_template_reaches_each_resident_in_their_language(te
     assert "2 residents will be told" in texts(sent)
     messages = {m.resident_id: m.text for m in await outbox(app, "idea_status")}
     arabic, somali = Text("ar"), Text("so")
-    assert arabic._("It is planned for {season}.", season=arabic.pgettext("season", "the spring")) in messages[ids["author"]]
-    assert somali._("It is planned for {season}.", season=somali.pgettext("season", "the spring")) in messages[ids["supporter"]]
+    assert arabic._("It is planned for {season}.", season=arabic.pgettext("season", "the spring (March to May)")) in messages[ids["author"]]
+    assert somali._("It is planned for {season}.", season=somali.pgettext("season", "the spring (March to May)")) in messages[ids["supporter"]]
     assert all("Vi bygger i april." in text for text in messages.values())  # the staff's own words, as written
     async with app.sessions() as session:
         change = (await session.execute(select(IdeaStatusChange).where(IdeaStatusChange.status == "planned"))).scalar_one()
