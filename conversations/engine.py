@@ -47,9 +47,8 @@ def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> st
     if not wanted:
         return None
     # Before a language is chosen, a keyword in any of our languages is understood.
-    readers = [t] if resident.locale else [Text(code, timezone) for code in LOCALES]
-    for reader in readers:
-        keyword = keyword_words(reader).get(wanted)
+    for locale in [t.locale] if resident.locale else LOCALES:
+        keyword = keyword_words(locale).get(wanted)
         if keyword in GLOBAL_KEYWORDS:
             return keyword
     return None
@@ -81,15 +80,16 @@ def _is_carrier_stop(inbound: Inbound) -> bool:
 async def handle(
     session: AsyncSession,
     resident: Resident,
+    state: ConversationState | None,
     inbound: Inbound,
     config: EngineConfig,
     capabilities: Capabilities,
     *,
     now: datetime | None = None,
 ) -> list[Outbound]:
-    """Answer one inbound message and move the resident's conversation on."""
+    """Answer one inbound message and move the resident's conversation on (`state` is
+    where they are, None before their first answer)."""
     now = now or utcnow()
-    state = await session.get(ConversationState, resident.id)
     is_new = state is None
     if state is None:
         state = ConversationState(resident_id=resident.id, flow=ONBOARDING, step="", data={}, history=[], updated_at=now)
@@ -99,7 +99,7 @@ async def handle(
 
     keyword = _keyword(inbound, resident, ctx.t, config.timezone)
     if resident.opted_out:
-        if keyword == "start":
+        if keyword == "start" or inbound.opted_out_means == "start":
             await set_opted_out(session, resident, False)
             ctx.say(ctx.t._("Welcome back! You will get messages from Benken again."))
             await _resume(ctx)
@@ -292,7 +292,7 @@ def _parse(ctx: Ctx, step, inbound: Inbound) -> Answer:
         raise Invalid(_unreadable(t, step.expects))
 
     text = inbound.text.strip()
-    aliases = {word: key for word, key in keyword_words(t).items() if key in ("yes", "no", "skip")}
+    aliases = {word: key for word, key in keyword_words(t.locale).items() if key in ("yes", "no", "skip")}
     if step.expects == CHOOSE or (shown and step.optional):
         picked = match_choice(text, shown, aliases, partial=step.expects == CHOOSE)
         if picked is not None:

@@ -20,14 +20,10 @@ CARRIER_STOP_WORDS = frozenset({"stop", "stopp", "slutt"})
 NORWEGIAN_EVERYWHERE = {"hjelp": "help", "stopp": "stop", "slutt": "stop"}
 
 
-def keyword_words(t: Text) -> dict[str, str]:
-    """Normalized word -> keyword, in the reader's language; translators may give
-    alternatives separated by "|" (for example "stopp|slutt")."""
-    return _keyword_words(t.locale)
-
-
 @lru_cache(maxsize=None)
-def _keyword_words(locale: str) -> dict[str, str]:
+def keyword_words(locale: str) -> dict[str, str]:
+    """Normalized word -> keyword, in a language; translators may give alternatives
+    separated by "|" (for example "stopp|slutt"). English works beside every language."""
     t = Text(locale)
     # Translators: keywords residents can type at any step. Lowercase; several may be
     # given separated by "|". English always works as well.

@@ -33,6 +33,9 @@ class Inbound:
     location: Location | None = None
     photo_ref: str | None = None
     prompt: int | None = None  # for CHOICE: the question the button belonged to, when known
+    # What the message means instead when the resident has opted out: SMS "YES" is an
+    # answer in a yes/no step, but to the carrier (and to us) a way back in.
+    opted_out_means: str | None = None
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ class TelegramChannel:
     async def _blocked(self, telegram_id: int) -> None:
         """The resident blocked the bot: nothing more is sent to them."""
         async with self.app.sessions() as session, session.begin():
-            resident, _new = await find_or_create_resident(session, "telegram", telegram_id=telegram_id)
+            resident, _state, _new = await find_or_create_resident(session, "telegram", telegram_id=telegram_id)
             await set_opted_out(session, resident, True)
 
 

@@ -19,7 +19,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from conversations.messages import COMMAND, PHOTO, TEXT, Inbound
 
-from ..domain.residents import is_opted_out
 from ..messaging.inbox import receive
 from ..messaging.outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, Recipient, SendResult, record_delivery
 from ..models import OutboxMessage
@@ -55,14 +54,16 @@ TWILIO_RATE_LIMITED = 20429
 UNREADABLE_SENDER = "Benken: Vi kan dessverre ikke svare dette nummeret. / Sorry, we cannot answer this number."
 
 
-def parse_inbound(form: dict[str, str], *, opted_out: bool) -> Inbound:
+def parse_inbound(form: dict[str, str]) -> Inbound:
     """A Twilio webhook's form as an inbound message; carrier keywords become commands."""
     body = form.get("Body", "")
     word = body.strip().upper()
     if word in OPT_OUT_WORDS:
         return Inbound(COMMAND, text="stop")
-    if word in OPT_IN_WORDS or (opted_out and word in OPT_IN_WHEN_OPTED_OUT):
+    if word in OPT_IN_WORDS:
         return Inbound(COMMAND, text="start")
+    if word in OPT_IN_WHEN_OPTED_OUT:
+        return Inbound(TEXT, text=body, opted_out_means="start")
     if word in HELP_WORDS:
         return Inbound(COMMAND, text="help")
     if int(form.get("NumMedia", "0") or 0) > 0 and form.get("MediaContentType0", "").startswith("image/"):
@@ -110,10 +111,8 @@ def routes(app: App, metrics: Metrics) -> list[Route]:
             # Short codes and foreign senders we cannot answer by SMS: said once, kept nowhere.
             metrics.rejected.labels("sms", "sender").inc()
             return Response(twiml([UNREADABLE_SENDER]), media_type=TWIML)
-        async with app.sessions() as session:
-            opted_out = await is_opted_out(session, phone=phone)
         received = await receive(
-            app, "sms", sid, parse_inbound(form, opted_out=opted_out), capabilities=CAPABILITIES, phone=phone,
+            app, "sms", sid, parse_inbound(form), capabilities=CAPABILITIES, phone=phone,
             keep_reply=lambda messages: [render(m) for m in messages],
         )
         if received.duplicate:

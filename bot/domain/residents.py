@@ -3,7 +3,7 @@ who can be reached, and erasing everything about one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -22,6 +22,10 @@ from ..models import (
 )
 from . import dugnad
 
+# Residents are counted as "seen" in a period by `last_seen` (digests, impact). An hour is
+# precise enough for that, and spares most messages a second UPDATE (and keeps less).
+LAST_SEEN_PRECISION = timedelta(hours=1)
+
 
 def upsert(session: AsyncSession):
     """The dialect's INSERT, for INSERT … ON CONFLICT DO NOTHING."""
@@ -36,14 +40,24 @@ async def find_or_create_resident(
     phone: str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
-) -> tuple[Resident, bool]:
-    """The resident behind a channel address, created on first contact; (resident, is_new)."""
+) -> tuple[Resident, ConversationState | None, bool]:
+    """The resident behind a channel address, created on first contact, with where they
+    are in the conversation (None before their first answer), in one query;
+    (resident, state, is_new)."""
     now = now or utcnow()
     column, value = (Resident.telegram_id, telegram_id) if channel == "telegram" else (Resident.phone, phone)
-    resident = (await session.execute(select(Resident).where(column == value))).scalar_one_or_none()
-    if resident is not None:
-        resident.last_seen = now
-        return resident, False
+    found = (
+        await session.execute(
+            select(Resident, ConversationState)
+            .outerjoin(ConversationState, ConversationState.resident_id == Resident.id)
+            .where(column == value)
+        )
+    ).first()
+    if found is not None:
+        resident, state = found
+        if now - resident.last_seen >= LAST_SEEN_PRECISION:
+            resident.last_seen = now
+        return resident, state, False
     # Two first messages from one new number can arrive at once: the second insert does
     # nothing (it waits for the first on PostgreSQL) and the row is read back instead.
     new_id = (
@@ -55,9 +69,10 @@ async def find_or_create_resident(
             .returning(Resident.id)
         )
     ).scalar_one_or_none()
-    if new_id is None:
-        return (await session.execute(select(Resident).where(column == value))).scalar_one(), False
-    return await session.get(Resident, new_id), True
+    if new_id is None:  # the other first message won: its resident, as it stands
+        resident = (await session.execute(select(Resident).where(column == value))).scalar_one()
+        return resident, await session.get(ConversationState, resident.id), False
+    return await session.get(Resident, new_id), None, True
 
 
 async def set_opted_out(session: AsyncSession, resident: Resident, opted_out: bool) -> None:
@@ -69,12 +84,6 @@ async def set_opted_out(session: AsyncSession, resident: Resident, opted_out: bo
             .where(OutboxMessage.resident_id == resident.id, OutboxMessage.status == OUTBOX_PENDING)
             .values(status=OUTBOX_CANCELLED)
         )
-
-
-async def is_opted_out(session: AsyncSession, *, phone: str) -> bool:
-    return bool(
-        (await session.execute(select(Resident.opted_out).where(Resident.phone == phone))).scalar_one_or_none()
-    )
 
 
 async def reachable_residents(session: AsyncSession, area_slug: str) -> list[Resident]:

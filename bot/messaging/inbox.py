@@ -1,5 +1,12 @@
-"""The one way in for every channel: log the message (once per provider id), run the
-conversation engine, commit. Also the housekeeping of that log."""
+"""The one way in for every channel: run the conversation engine and log the message
+(once per provider id) in ONE transaction, and the housekeeping of that log.
+
+The log row is written after the engine has answered, with what the log keeps (the reply
+for re-deliveries; no resident for an anonymous report) in the same statement. A
+re-delivery, even one racing the first, finds the row there (INSERT … ON CONFLICT DO
+NOTHING inserts nothing): its transaction is rolled back, so the engine's work for it
+never happened, and it gets the first delivery's stored answer.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
@@ -22,6 +29,10 @@ if TYPE_CHECKING:
 
 REPLY_KEPT = timedelta(days=1)  # Twilio re-delivers a webhook within minutes, not days
 LOG_KEPT = timedelta(days=30)  # long after any provider would deliver an update again
+
+
+class _SeenBefore(Exception):
+    """This provider message id is in the log: roll this delivery back."""
 
 
 @dataclass(frozen=True)
@@ -48,51 +59,48 @@ async def receive(
     `capabilities` say what the channel can show and send (buttons, photos, how dear a
     character is). `keep_reply` turns the answer into what the log keeps, for channels
     that must give a re-delivered message the same answer (Twilio's TwiML)."""
-    async with app.sessions() as session, session.begin():
-        resident, _new = await find_or_create_resident(
-            session, channel, telegram_id=telegram_id, phone=phone, locale=locale
-        )
-        log_id = await record_inbound(session, channel, provider_message_id, resident, inbound.kind)
-        if log_id is None:
+    try:
+        async with app.sessions() as session, session.begin():
+            resident, state, _new = await find_or_create_resident(
+                session, channel, telegram_id=telegram_id, phone=phone, locale=locale
+            )
+            messages = await engine.handle(session, resident, state, inbound, app.conversation, capabilities)
+            # An anonymous report must not point back to its sender; an erased resident is gone.
+            unlink = session.info.pop(UNLINK_INBOUND, False) or inspect(resident).was_deleted
+            logged = await record_inbound(
+                session, channel, provider_message_id, None if unlink else resident, inbound.kind,
+                reply=keep_reply(messages) if keep_reply is not None and not unlink else None,
+            )
+            if logged is None:
+                raise _SeenBefore
+            return Received(messages)
+    except _SeenBefore:
+        async with app.sessions() as session:
             first = await inbound_reply(session, channel, provider_message_id)
-            return Received([], duplicate=True, stored_reply=first)
-        messages = await engine.handle(session, resident, inbound, app.conversation, capabilities)
-        await settle_inbound(
-            session, log_id, unlink=session.info.pop(UNLINK_INBOUND, False),
-            reply=keep_reply(messages) if keep_reply is not None else None,
-        )
-        return Received(messages)
+        return Received([], duplicate=True, stored_reply=first)
 
 
 async def record_inbound(
-    session: AsyncSession, channel: str, provider_message_id: str, resident: Resident | None, kind: str
+    session: AsyncSession, channel: str, provider_message_id: str, resident: Resident | None, kind: str,
+    *, reply: list | None = None,
 ) -> int | None:
-    """Log an inbound message before handling it: its log id, or None when it was seen before.
+    """Log an inbound message: its log id, or None when it was seen before.
 
     One statement, INSERT … ON CONFLICT DO NOTHING on the unique (channel, provider id):
     a re-delivery, even one racing the first, inserts nothing and is told so."""
+    values = dict(
+        channel=channel, provider_message_id=provider_message_id, resident_id=resident.id if resident else None,
+        kind=kind, received_at=utcnow(),
+    )
+    if reply is not None:  # else SQL NULL, not JSON null
+        values["reply"] = reply
     statement = (
         upsert(session)(InboundMessage)
-        .values(
-            channel=channel, provider_message_id=provider_message_id,
-            resident_id=resident.id if resident else None, kind=kind, received_at=utcnow(),
-        )
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
         .returning(InboundMessage.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def settle_inbound(session: AsyncSession, log_id: int, *, unlink: bool, reply: list | None) -> None:
-    """After handling: drop the resident from the log row (an anonymous report was sent),
-    or keep the answer for a re-delivery."""
-    if unlink:
-        values = {"resident_id": None, "reply": None}
-    elif reply is not None:
-        values = {"reply": reply}
-    else:
-        return
-    await session.execute(update(InboundMessage).where(InboundMessage.id == log_id).values(**values))
 
 
 async def inbound_reply(session: AsyncSession, channel: str, provider_message_id: str) -> list | None:

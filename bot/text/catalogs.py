@@ -7,6 +7,7 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -37,3 +38,9 @@ def translations(locale: str, domain: str = DOMAIN) -> Translations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=domain)
+
+
+@lru_cache(maxsize=None)
+def babel_locale(code: str) -> Locale:
+    """Babel's CLDR data for a locale, parsed once per process (every message needs it)."""
+    return Locale.parse(code)

@@ -8,11 +8,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, tokenize_pattern, untokenize_pattern
 from babel.numbers import format_decimal
 
-from .catalogs import translations
+from .catalogs import babel_locale, translations
 
 DEFAULT_LOCALE = "nb"
 # The languages most spoken in the programme's districts, in menu order, each in its own name.
@@ -63,8 +62,8 @@ class Text:
         self.locale = locale if locale in LANGUAGE_NAMES else DEFAULT_LOCALE
         self.rtl = self.locale in RTL_LOCALES
         self.zone = ZoneInfo(timezone)
-        self._babel = Locale.parse(self.locale)
-        self._dates = Locale.parse(DATE_LOCALES.get(self.locale, self.locale))
+        self._babel = babel_locale(self.locale)
+        self._dates = babel_locale(DATE_LOCALES.get(self.locale, self.locale))
         self._t = translations(self.locale)
 
     def _(self, message: str, **params: object) -> str:

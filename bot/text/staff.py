@@ -15,12 +15,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from .catalogs import STAFF_DOMAIN, translations
+from .catalogs import STAFF_DOMAIN, babel_locale, translations
 
 STAFF_DEFAULT_LOCALE = "nb"
 STAFF_LOCALES = ("nb", "en")
@@ -41,7 +40,7 @@ class StaffText:
     def __init__(self, locale: str | None, timezone: str = "Europe/Oslo"):
         self.locale = locale if locale in STAFF_LOCALES else STAFF_DEFAULT_LOCALE
         self.zone = ZoneInfo(timezone)
-        self._babel = Locale.parse(self.locale)
+        self._babel = babel_locale(self.locale)
         self._t = staff_translations(self.locale)
 
     def _s(self, message: str, **params: object) -> str:

@@ -133,7 +133,7 @@ async def test_help_and_yes_to_opt_back_in(sms_client):
 
 async def test_mms_photo_is_read_as_a_photo():
     form = {"Body": "", "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"}
-    inbound = webhooks.parse_inbound(form, opted_out=False)
+    inbound = webhooks.parse_inbound(form)
     assert inbound.kind == PHOTO and inbound.photo_ref.endswith("/ME1")
 
 
@@ -193,7 +193,7 @@ async def test_staff_answers_reach_sms_residents_unless_they_stopped(sms_client,
 
 async def queue_one(app, number="+4790000003", text="Hei fra bydelen") -> int:
     async with app.sessions() as session, session.begin():
-        resident, _ = await residents.find_or_create_resident(session, "sms", phone=number, locale="nb")
+        resident, _state, _new = await residents.find_or_create_resident(session, "sms", phone=number, locale="nb")
         message = await outbox.enqueue(session, resident, "test", text)
         await session.flush()
         return message.id
