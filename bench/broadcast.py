@@ -84,14 +84,17 @@ async def fill_outbox(app, messages: int, seed: int = 7) -> int:
     return HEAVY_EACH
 
 
-def build_bot(base_url: str, scale: float):
-    """Our own PTB Application around the product's ChatRateLimiter, scaled by `scale`."""
+def build_bot(base_url: str, scale: float, share: float = 1.0):
+    """A PTB Application built as the product builds it (aiohttp backend, BotRateLimiter),
+    with Telegram's limits scaled by `scale` and this process's `share` of the overall rate."""
     from telegram.ext import ApplicationBuilder
 
-    from bot.channels.telegram_api import ChatRateLimiter
+    from bot.channels.telegram_http import AiohttpRequest
+    from bot.channels.telegram_limits import BotRateLimiter
 
-    limiter = ChatRateLimiter(per_chat=1 * scale, overall_max_rate=30 * scale)
-    return ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(limiter).updater(None).build()
+    limiter = BotRateLimiter(per_chat=1 * scale, overall=30 * scale, share=share)
+    return (ApplicationBuilder().token(TOKEN).base_url(base_url).request(AiohttpRequest())
+            .rate_limiter(limiter).updater(None).build())
 
 
 class Counting:
@@ -108,15 +111,17 @@ class Counting:
         return result
 
 
-async def drain_all(app, senders, clock_now, deadline: float) -> None:
-    """drain_once until nothing is left (bounded by a deadline); pending retries are waited for."""
+async def drain_all(app, senders, clock_now, deadline: float, worker=None) -> None:
+    """The product's drain_once until nothing is left (bounded by a deadline), as the
+    scheduled `sending.drain` does, on the simulated clock; pending retries are waited for."""
     from sqlalchemy import func, select
 
-    from bot.messaging import outbox
+    from bot.messaging import outbox, sending
     from bot.models import OUTBOX_PENDING, OutboxMessage
 
+    worker = worker or outbox.SINGLE
     while time.monotonic() < deadline:
-        if await outbox.drain_once(app, senders, now=clock_now()) == 0:
+        if await sending.drain_once(app, senders, now=clock_now(), worker=worker) == 0:
             async with app.sessions() as session:
                 pending = (await session.execute(
                     select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OUTBOX_PENDING)
@@ -124,60 +129,6 @@ async def drain_all(app, senders, clock_now, deadline: float) -> None:
             if pending == 0:
                 return
             await asyncio.sleep(0.2)  # a retry waits for its not_before
-
-
-async def drain_concurrent(
-    app, sender, clock_now, deadline: float, per_second: float, chat_gap: float, batch: int = 300
-) -> None:
-    """PROTOTYPE of the suggested fix (not product code): claim a batch with `claim_due`,
-    load it in one query, send it concurrently through the same rate-limited bot (one task
-    per chat keeps each chat's order and pace), and record the sent ones in ONE transaction
-    (executemany); any other outcome goes through the product's `outbox.record`. Sends are
-    spaced evenly at `per_second` (98% of the limit) and a chat's next message waits
-    `chat_gap` after the previous answer, a margin over the limiter's own per-chat pace."""
-    from sqlalchemy import bindparam, select, update
-
-    from bot.messaging import outbox
-    from aiolimiter import AsyncLimiter
-
-    from bot.models import OUTBOX_SENT, OutboxMessage, Resident
-
-    pace = AsyncLimiter(1, 1 / per_second)
-    while time.monotonic() < deadline:
-        now = clock_now()
-        ids = await outbox.claim_due(app, ["telegram"], now=now, limit=batch)
-        if not ids:
-            return
-        async with app.sessions() as session:
-            rows = (await session.execute(
-                select(OutboxMessage, Resident).join(Resident, Resident.id == OutboxMessage.resident_id)
-                .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))).all()
-        by_chat: dict[int, list] = {}
-        for message, resident in rows:
-            by_chat.setdefault(resident.id, []).append((message, resident))
-        results: list[tuple[int, Any]] = []
-
-        async def chat(messages) -> None:
-            for n, (message, resident) in enumerate(messages):
-                if n:  # a margin on the chat's pace, counted from the previous answer
-                    await asyncio.sleep(chat_gap)
-                async with pace:  # evenly spaced: PTB's leaky bucket would let a 1-second burst out
-                    pass
-                recipient = outbox.Recipient("telegram", resident.telegram_id, resident.id)
-                results.append((message.id, await sender.send(recipient, message)))
-
-        await asyncio.gather(*(chat(m) for m in by_chat.values()))
-        sent = [{"b_id": i, "b_pid": r.provider_message_id} for i, r in results if r.outcome == outbox.SENT]
-        if sent:
-            async with app.sessions() as session, session.begin():
-                await session.execute(
-                    update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == bindparam("b_id"))
-                    .values(status=OUTBOX_SENT, sent_at=now, provider_message_id=bindparam("b_pid"), last_error=None),
-                    sent,
-                )
-        for message_id, result in results:
-            if result.outcome != outbox.SENT:
-                await outbox.record(app, message_id, result, now=now)
 
 
 UNFINISHED = ("claimed", "sending")  # claimed for a batch / handed towards the provider
@@ -260,11 +211,7 @@ async def broadcast_scenario(
         await application.initialize()
         deadline = started + time_limit
         try:
-            if mode == "prototype":
-                await drain_concurrent(app, TelegramSender(application.bot), clock_now, deadline,
-                                       per_second=0.98 * 30 * scale, chat_gap=1 / (0.8 * scale))
-            else:
-                await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now, deadline)
+            await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now, deadline)
         finally:
             await application.shutdown()
         elapsed = time.monotonic() - started
@@ -276,11 +223,11 @@ async def broadcast_scenario(
 
 
 def drain_parameters() -> dict[str, Any]:
-    """How the product's drain_once works in the code being measured (it is being changed)."""
-    from bot.messaging import outbox
+    """How the product's drain works in the code being measured."""
+    from bot.messaging import outbox, sending
 
-    return {"drain_claim_batch": getattr(outbox, "CLAIM_BATCH", None),
-            "drain_concurrent_sends": getattr(outbox, "CONCURRENT_SENDS", 1)}
+    return {"drain_claim_batch": outbox.CLAIM_BATCH, "drain_concurrent_sends": sending.CONCURRENT_RECIPIENTS,
+            "drain_mark_ahead": sending.MARK_AHEAD, "drain_record_every": sending.RECORD_EVERY}
 
 
 def allowed_rate(messages: int, busiest: int, scale: float) -> float:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
     from .channels.telegram import TelegramChannel
-    from .messaging.outbox import Sender
+    from .messaging.outbox import Sender, Worker
     from .metrics import Metrics
 
 DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
@@ -63,6 +63,7 @@ class Runtime:
 
     app: App
     metrics: Metrics
+    worker: Worker  # who this process is to the outbox, and its part of the recipients
     senders: dict[str, Sender] = field(default_factory=dict)
     telegram: Application | None = None  # the PTB Application, when a token is configured
 
@@ -72,20 +73,27 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(app: App) -> AsyncIterator[Runtime]:
+async def open_runtime(app: App, role: str = "cli", *, index: int = 0, count: int = 1) -> AsyncIterator[Runtime]:
     """The senders of every configured channel and the Telegram bot (initialised: getMe),
-    all closed on the way out."""
+    all closed on the way out. `role`, `index` and `count` say which process this is: with
+    several (`benken serve --workers N`), each sends to its own part of the recipients at
+    its share of Telegram's overall rate."""
     from .channels import email, twilio
     from .channels.telegram import TelegramSender, build_application
+    from .channels.telegram_limits import BotRateLimiter
+    from .messaging.outbox import worker_for
     from .metrics import Metrics
 
     settings = app.settings
-    runtime = Runtime(app, Metrics())
+    runtime = Runtime(app, Metrics(), worker_for(settings, role, index, count))
     async with AsyncExitStack() as stack:
         if settings.telegram_bot_token:
-            runtime.telegram = build_application(app, metrics=runtime.metrics)
+            limiter = BotRateLimiter(share=1 / count)
+            runtime.telegram = build_application(app, limiter=limiter, metrics=runtime.metrics)
             await stack.enter_async_context(runtime.telegram)  # initialize … shutdown
-            runtime.senders["telegram"] = TelegramSender(runtime.telegram.bot)
+            runtime.senders["telegram"] = TelegramSender(
+                runtime.telegram.bot, paid_broadcast=settings.telegram_paid_broadcast
+            )
         if twilio.configured(settings):
             runtime.senders["sms"] = twilio.TwilioSender(settings, settings.twilio_messages_per_second)
         if settings.smtp_url:
@@ -110,12 +118,12 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
     """What a running Benken does on its own; `run` puts it on PTB's JobQueue, `serve` on
     an APScheduler of its own. The database decides what is due, so a job that runs late,
     or in two processes, neither drops nor repeats anything."""
-    from .messaging import outbox, reminders
+    from .messaging import outbox, reminders, sending
     from .reports.delivery import DIGEST_AT_HOUR, morning_digests
 
     app = runtime.app
     return [
-        Job("outbox", partial(outbox.drain_once, app, runtime.senders, metrics=runtime.metrics),
+        Job("outbox", partial(sending.drain, app, runtime.senders, metrics=runtime.metrics, worker=runtime.worker),
             every=DRAIN_EVERY_SECONDS),
         Job("reminders", partial(reminders.tick, app), every=TICK_EVERY_SECONDS),
         # Claims a crashed worker left behind are settled once they are stale.

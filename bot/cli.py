@@ -8,6 +8,8 @@ import sys
 import uuid
 from datetime import datetime, timedelta
 
+from telegram.error import TelegramError
+
 from . import db, demo
 from .app import open_app
 from .areas import AreasError, load_areas
@@ -23,6 +25,7 @@ from .text.staff import STAFF_LOCALES
 from .text.times import parse_local_moment
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
+MAX_WORKERS = 16  # processes for benken serve; more than the machine's cores buys nothing
 
 
 class UsageError(Exception):
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="the HTTP server (SMS webhooks, health, metrics) and the outbox sender")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1, help="processes behind the one port (PostgreSQL only)")
 
     commands.add_parser("areas", help="list the configured areas")
 
@@ -118,6 +122,17 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run" and not settings.telegram_bot_token:
             raise UsageError("TELEGRAM_BOT_TOKEN is not set")
+        if args.command == "serve" and args.workers != 1:
+            from .serve import WorkersRefused, serve_workers
+
+            if not 1 < args.workers <= MAX_WORKERS:
+                raise UsageError(f"--workers: from 1 to {MAX_WORKERS}")
+            load_areas(settings.areas_file)  # a broken areas file stops us before any process starts
+            try:
+                serve_workers(settings, args.host, args.port, args.workers)
+            except WorkersRefused as refused:
+                raise UsageError(str(refused)) from None
+            return 0
         if args.command == "areas":
             for area in load_areas(settings.areas_file):
                 print(f"{area.slug}\t{area.name}\t{area.bydel}")
@@ -125,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_run(args, settings))
     except (UsageError, SettingsError, AreasError, db.DatabaseError) as problem:
         print(f"benken: {problem}", file=sys.stderr)
+        return 1
+    except TelegramError as problem:  # an unreachable Bot API or a token it refuses
+        print(f"benken: Telegram: {problem}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -215,7 +233,7 @@ async def _impact(app, args) -> None:
 
 async def _digest(app, args) -> None:
     from .app import open_runtime
-    from .messaging import outbox
+    from .messaging import sending
     from .reports.delivery import DIGEST, queue_digests
 
     if not args.send:
@@ -235,7 +253,7 @@ async def _digest(app, args) -> None:
     now = utcnow()
     queued = await queue_digests(app, now=now)
     async with open_runtime(app) as runtime:
-        while await outbox.drain_once(app, runtime.senders, now=now, kinds=(DIGEST,)):
+        while await sending.drain_once(app, runtime.senders, now=now, kinds=(DIGEST,), worker=runtime.worker):
             pass
     print(f"digest sent to {queued} staff member(s)")
 

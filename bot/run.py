@@ -12,7 +12,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from .app import App, Job, open_runtime, recurring_jobs
-from .channels.telegram_api import seconds
+from .channels.telegram_limits import seconds
 from .messaging import outbox
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,11 @@ async def poll(application: Application, stop: asyncio.Event) -> None:
 
 
 async def run(app: App) -> None:
-    async with open_runtime(app) as runtime:
+    async with open_runtime(app, "run") as runtime:
         application = runtime.telegram
-        # Before the first drain: messages a crash left half-sent are settled, never resent.
-        await outbox.recover_interrupted(app)
+        # Before the first drain: what this worker left half-sent when it stopped is settled
+        # at once (claimed goes back to the queue, in flight is never resent).
+        await outbox.recover_interrupted(app, worker=runtime.worker)
         zone = ZoneInfo(app.settings.timezone)
         for job in recurring_jobs(runtime):
             callback = _job_callback(job)

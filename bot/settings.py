@@ -43,6 +43,12 @@ class Settings:
     # The web desk's map tiles (a Leaflet URL template) and their credit (HTML).
     map_tiles: str = DEFAULT_MAP_TILES
     map_attribution: str = DEFAULT_MAP_ATTRIBUTION
+    # Broadcasts by Telegram's paid broadcast: up to 1,000 messages a second instead of 30,
+    # at 0.1 Telegram Star a message (the bot's balance pays). Off unless asked for.
+    telegram_paid_broadcast: bool = False
+    # Who this process is to the outbox: its claims carry the name, so that after a restart
+    # it takes back its own unfinished work at once. Default: host name and command.
+    worker_id: str | None = None
 
     # Which fields must never be printed or logged.
     SECRETS = frozenset(
@@ -90,6 +96,8 @@ _ENVIRONMENT = {
     "TWILIO_MESSAGES_PER_SECOND": "twilio_messages_per_second",
     "BENKEN_MAP_TILES": "map_tiles",
     "BENKEN_MAP_ATTRIBUTION": "map_attribution",
+    "TELEGRAM_PAID_BROADCAST": "telegram_paid_broadcast",
+    "BENKEN_WORKER_ID": "worker_id",
 }
 
 
@@ -121,6 +129,10 @@ def _convert(variable: str, field_name: str, raw: str) -> object:
         if not 0 < value <= 1000:
             raise SettingsError(f"{variable}: expected a number of messages a second, got {raw!r}")
         return value
+    if field_name == "telegram_paid_broadcast":
+        if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise SettingsError(f"{variable}: expected true or false, got {raw!r}")
+        return raw.lower() in ("1", "true", "yes", "on")
     if field_name == "map_tiles":
         # The desk's Content-Security-Policy names the tile host, so it must be a plain one.
         if not raw.startswith(("https://", "http://")) or not all(p in raw for p in ("{z}", "{x}", "{y}")):

@@ -19,7 +19,7 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from conversations.messages import (
     CHOICE,
@@ -36,19 +36,12 @@ from conversations.messages import (
 from ..domain.residents import find_or_create_resident, set_opted_out
 from ..messaging.inbox import receive
 from ..messaging.outbox import FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Recipient, SendResult
-from ..models import OutboxMessage
+from ..models import OUTBOX_PRIORITY_BULK, OutboxMessage
 from ..text.resident import LANGUAGE_NAMES
+from .telegram_http import AiohttpRequest
 from .telegram_staff import TelegramStaffDesk
-from .telegram_api import (
-    CHAT_MESSAGES_PER_SECOND,
-    MAX_TEXT,
-    ChatRateLimiter,
-    escaped_pieces,
-    split_html,
-    seconds,
-    surely_not_delivered,
-    with_retries,
-)
+from .telegram_api import MAX_TEXT, escaped_pieces, split_html, surely_not_delivered, with_retries
+from .telegram_limits import BULK, CHAT_PER_SECOND, BotRateLimiter, seconds
 
 if TYPE_CHECKING:
     from ..app import App
@@ -227,22 +220,26 @@ class TelegramChannel:
 
 
 class TelegramSender:
-    """Sends outbox messages (residents' and staff's) through the rate-limited bot."""
+    """Sends outbox messages (residents' and staff's) through the rate-limited bot, behind
+    replies to residents (BULK); broadcasts by paid broadcast when the deployment says so."""
 
     channel = "telegram"
 
-    def __init__(self, bot: Bot):
-        self.bot = bot
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
+        self.bot, self.paid_broadcast = bot, paid_broadcast
+        # Only the Application's bot has a rate limiter to tell.
+        self._pace = {"rate_limit_args": BULK} if isinstance(bot, ExtBot) else {}
 
     async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
+        # A staff report was escaped when it was laid out; anything else shows as written.
+        pieces = split_html(message.text) if message.format == HTML else escaped_pieces(message.text)
+        extra = {"allow_paid_broadcast": True} if self.paid_broadcast and message.priority >= OUTBOX_PRIORITY_BULK else {}
         try:
-            if message.format == HTML:  # a staff report, escaped when it was laid out
-                ids = [
-                    (await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML)).message_id
-                    for piece in split_html(message.text)
-                ]
-            else:
-                ids = await send(self.bot, recipient.address, Outbound(message.text))
+            ids = [
+                (await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML,
+                                    **self._pace, **extra)).message_id
+                for piece in pieces
+            ]
         except Forbidden as problem:
             return SendResult(OPTED_OUT, error=str(problem)[:200])
         except RetryAfter as problem:
@@ -260,7 +257,9 @@ class TelegramSender:
         """The bot is closed with its Application."""
 
 
-def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PER_SECOND, metrics=None) -> Application:
+def build_application(
+    app: App, *, per_chat_per_second: float = CHAT_PER_SECOND, limiter: BotRateLimiter | None = None, metrics=None
+) -> Application:
     """The PTB Application: our base URLs, our rate limiter, updates to TelegramChannel.
 
     Without PTB's Updater: it confirms fetched updates to Telegram before they are
@@ -272,7 +271,10 @@ def build_application(app: App, *, per_chat_per_second: float = CHAT_MESSAGES_PE
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .rate_limiter(ChatRateLimiter(per_chat_per_second))
+        .request(AiohttpRequest())
+        # getUpdates holds its request open for POLL_TIMEOUT: a pool of its own.
+        .get_updates_request(AiohttpRequest(pool_size=1))
+        .rate_limiter(limiter or BotRateLimiter(per_chat=per_chat_per_second))
         .updater(None)
     )
     application = builder.build()

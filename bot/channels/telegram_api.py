@@ -1,5 +1,5 @@
 """What every sender to Telegram here needs: the size of a message, splitting and escaping,
-which failures may be retried, and the rate limits Telegram asks bots to keep."""
+and which failures may be retried (the pace Telegram asks for is telegram_limits.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ import html
 import re
 from typing import Any
 
+import aiohttp
 import httpx
-from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter
+
+from .telegram_http import NotSent
 
 # Telegram allows 4,096 characters a message (after entities are parsed). We count UTF-16
 # code units of the HTML we send, which is never fewer than Telegram counts.
 MAX_TEXT = 4096
 SEND_ATTEMPTS = 4  # for failures that surely did not deliver, with backoff 1 s, 2 s, 4 s
-CHAT_MESSAGES_PER_SECOND = 1.0  # Telegram's advice for one private chat
-FORGET_CHATS_OVER = 10_000  # paced chats kept in memory before quiet ones are forgotten
 
 _TAG = re.compile(r"</?[bi]>")
 
@@ -76,10 +75,12 @@ def surely_not_delivered(error: Exception) -> bool:
     again cannot deliver it twice: the connection was never made, or Telegram answered
     with a server error (5xx). A timeout after the request left may have delivered it."""
     cause = error.__cause__
+    if isinstance(cause, NotSent):  # our aiohttp backend says so (telegram_http.py)
+        return True
     if isinstance(error, TimedOut):
         return isinstance(cause, (httpx.ConnectTimeout, httpx.PoolTimeout))
     if isinstance(error, NetworkError) and not isinstance(error, (BadRequest, Forbidden, RetryAfter)):
-        if isinstance(cause, httpx.HTTPError):
+        if isinstance(cause, (httpx.HTTPError, aiohttp.ClientError, TimeoutError)):
             return isinstance(cause, httpx.ConnectError)
         return True  # PTB raises a bare NetworkError for an HTTP error answer (5xx)
     return False
@@ -95,30 +96,3 @@ async def with_retries(call, *args: Any, **kwargs: Any) -> Any:
             if attempt == SEND_ATTEMPTS - 1 or not surely_not_delivered(problem):
                 raise
             await asyncio.sleep(2**attempt)
-
-
-def seconds(value: Any) -> float:
-    """RetryAfter.retry_after is an int or a timedelta, depending on PTB's settings."""
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
-
-
-class ChatRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (30 a second overall, 20 a minute per group, RetryAfter
-    honoured), plus what it leaves out: one message a second to each private chat."""
-
-    PACED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVoice", "editMessageText"})
-
-    def __init__(self, per_chat: float = CHAT_MESSAGES_PER_SECOND, **kwargs: Any):
-        super().__init__(max_retries=3, **kwargs)
-        self._per_chat = per_chat
-        self._chats: dict[int, AsyncLimiter] = {}
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        chat_id = data.get("chat_id")
-        if endpoint in self.PACED and isinstance(chat_id, int) and chat_id > 0:
-            if len(self._chats) > FORGET_CHATS_OVER:  # forget chats that have been quiet
-                self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity()}
-            # A bucket of one: each chat's messages at least 1/per_chat seconds apart.
-            async with self._chats.setdefault(chat_id, AsyncLimiter(1, 1 / self._per_chat)):
-                pass
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)

@@ -1,6 +1,6 @@
 """The durable outbox: every proactive message (answers from staff, reminders, broadcasts,
-digests) is a row here first; the sender claims due rows atomically and hands them to the
-recipient's channel, within that channel's own rate limit.
+digests) is a row here first. This module queues them, claims due rows for a worker,
+records what the channels said and settles what a crash left; sending.py sends.
 
 At most once: a row is marked `sending` (and committed) before the provider is called,
 so a crash or a timeout can leave a message unconfirmed, never sent twice.
@@ -8,13 +8,13 @@ so a crash or a timeout can leave a message unconfirmed, never sent twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.quiet import is_quiet
@@ -42,8 +42,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8  # with the backoff below: about 20 minutes of trying
 BACKOFF_FIRST = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=10)
-CLAIM_BATCH = 500  # sent side by side, so a batch should cover a few seconds of sending
-CONCURRENT_SENDS = 64  # recipients served at once; the channels' limiters set the pace
+CLAIM_BATCH = 500  # a batch covers about a second at a paid broadcast's pace, more at 30/s
 
 # What a channel says about one send.
 SENT = "sent"
@@ -133,13 +132,45 @@ async def enqueue_staff(
     return (await session.execute(statement.returning(OutboxMessage.id))).scalar_one_or_none() is not None
 
 
-# Sending ------------------------------------------------------------------------------------
+# Claims ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A sender process: its name (kept on its claims) and, where several processes send
+    (PostgreSQL), which part of the recipients is its own: recipient id % count == index.
+    A recipient's messages then always go through one process, in order and at its pace."""
+
+    id: str
+    index: int = 0
+    count: int = 1
+
+
+def worker_for(settings, role: str, index: int = 0, count: int = 1) -> Worker:
+    """The worker this process is: BENKEN_WORKER_ID, else host name, command and number."""
+    base = settings.worker_id or f"{socket.gethostname()}:{role}"
+    return Worker(base if count == 1 else f"{base}:{index}", index, count)
+
+
+SINGLE = Worker("benken")  # one process, every recipient (tests, the CLI)
+
+
+def _partition(worker: Worker):
+    recipient = func.coalesce(OutboxMessage.resident_id, 0) + func.coalesce(OutboxMessage.staff_id, 0)
+    return recipient % worker.count == worker.index
 
 
 async def claim_due(
-    app: App, channels: list[str], *, now: datetime, limit: int = CLAIM_BATCH, kinds: tuple[str, ...] | None = None
+    app: App,
+    channels: list[str],
+    *,
+    now: datetime,
+    limit: int = CLAIM_BATCH,
+    kinds: tuple[str, ...] | None = None,
+    worker: Worker = SINGLE,
 ) -> list[int]:
-    """Mark up to `limit` due pending messages for these channels as claimed; their ids.
+    """Mark up to `limit` due pending messages for these channels as claimed by `worker`;
+    their ids, in the order they should go.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers take disjoint
     batches; on SQLite the IMMEDIATE transaction serialises the claim. In quiet hours only
@@ -152,6 +183,8 @@ async def claim_due(
     ]
     if kinds:
         due.append(OutboxMessage.kind.in_(kinds))
+    if worker.count > 1:
+        due.append(_partition(worker))
     if is_quiet(now, app.settings.timezone):
         due.append(or_(OutboxMessage.priority <= OUTBOX_PRIORITY_URGENT, OutboxMessage.staff_id.is_not(None)))
     async with app.sessions() as session, session.begin():
@@ -168,12 +201,12 @@ async def claim_due(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OUTBOX_PENDING)
                 # not_before now records the claim, for recover_interrupted.
-                .values(status=OUTBOX_CLAIMED, not_before=now)
+                .values(status=OUTBOX_CLAIMED, not_before=now, claimed_by=worker.id)
             )
     return ids
 
 
-def _recipient(message: OutboxMessage, resident: Resident | None, staff: Staff | None) -> Recipient | None:
+def recipient_of(message: OutboxMessage, resident: Resident | None, staff: Staff | None) -> Recipient | None:
     """The address to send to; None when there is none (a staff member without e-mail)."""
     if resident is not None:
         address = resident.telegram_id if resident.channel == "telegram" else resident.phone
@@ -184,23 +217,8 @@ def _recipient(message: OutboxMessage, resident: Resident | None, staff: Staff |
     return Recipient(message.channel, address) if address else None
 
 
-async def drain_once(
-    app: App,
-    senders: dict[str, Sender],
-    *,
-    now: datetime | None = None,
-    kinds: tuple[str, ...] | None = None,
-    metrics=None,
-) -> int:
-    """Send what is due now (only `kinds`, when given); returns how many messages were
-    handed to a provider.
-
-    Recipients are served side by side (their channel's rate limiter sets the pace), each
-    one's messages one after another, in order."""
-    now = now or utcnow()
-    ids = await claim_due(app, list(senders), now=now, kinds=kinds)
-    if not ids:
-        return 0
+async def load(app: App, ids: list[int]) -> list[tuple[OutboxMessage, Recipient | None, bool]]:
+    """The claimed messages in order, each with its address and whether its resident opted out."""
     async with app.sessions() as session:
         rows = await session.execute(
             select(OutboxMessage, Resident, Staff)
@@ -209,35 +227,16 @@ async def drain_once(
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.priority, OutboxMessage.id)
         )
-        queues: dict[tuple, list[tuple[OutboxMessage, Recipient | None, bool]]] = {}
-        for message, resident, staff in rows.all():
-            recipient = _recipient(message, resident, staff)
-            opted_out = bool(resident and resident.opted_out)
-            queues.setdefault((message.channel, recipient), []).append((message, recipient, opted_out))
-    gate = asyncio.Semaphore(CONCURRENT_SENDS)
-
-    async def send_in_order(items: list[tuple[OutboxMessage, Recipient | None, bool]]) -> None:
-        async with gate:
-            await _mark_sending(app, [message.id for message, _, _ in items])
-            stopped = False
-            for message, recipient, opted_out in items:
-                if recipient is None:
-                    result = SendResult(FAILED, error="no address for this channel")
-                elif stopped or opted_out:
-                    result = SendResult(OPTED_OUT)
-                else:
-                    result = await _send(senders, recipient, message)
-                stopped = stopped or result.outcome == OPTED_OUT
-                await record(app, message.id, result, now=now)
-                if metrics is not None:
-                    metrics.outbox.labels(message.channel, result.outcome).inc()
-
-    await asyncio.gather(*(send_in_order(items) for items in queues.values()))
-    return len(ids)
+        return [(m, recipient_of(m, r, s), bool(r and r.opted_out)) for m, r, s in rows.all()]
 
 
-async def _mark_sending(app: App, ids: list[int]) -> None:
-    """From here on a message may reach the provider: after a crash it is not repeated."""
+# Recording ------------------------------------------------------------------------------------
+
+
+async def mark_sending(app: App, ids: list[int]) -> None:
+    """From here on these messages may reach the provider: after a crash none is repeated."""
+    if not ids:
+        return
     async with app.sessions() as session, session.begin():
         await session.execute(
             update(OutboxMessage)
@@ -246,44 +245,61 @@ async def _mark_sending(app: App, ids: list[int]) -> None:
         )
 
 
-async def _send(senders: dict[str, Sender], recipient: Recipient, message: OutboxMessage) -> SendResult:
-    try:
-        return await senders[recipient.channel].send(recipient, message)
-    except Exception as problem:  # a sender bug must not stop the queue
-        log.exception("outbox %s: sender failed", message.id)
-        return SendResult(UNKNOWN, error=f"sender error: {type(problem).__name__}")
-
-
-async def record(app: App, message_id: int, result: SendResult, *, now: datetime) -> None:
-    """Store what the channel said about one message; a retry waits from `now`."""
+async def record(app: App, results: list[tuple[OutboxMessage, SendResult]], *, now: datetime) -> None:
+    """Store what the channels said about sent messages, all in one transaction: the sent
+    in one statement, the rest (retries with their wait, failures, opt-outs) after it.
+    `message.attempts` is the count before this send."""
+    sent = [
+        {"b_id": m.id, "b_provider_id": r.provider_message_id, "b_error": (r.error or "")[:300] or None}
+        for m, r in results if r.outcome == SENT
+    ]
     async with app.sessions() as session, session.begin():
-        message = await session.get(OutboxMessage, message_id)
-        message.provider_message_id = result.provider_message_id or message.provider_message_id
-        message.last_error = (result.error or "")[:300] or None
-        if result.outcome == SENT:
-            message.status, message.sent_at = OUTBOX_SENT, now
-        elif result.outcome == RETRY and message.attempts < MAX_ATTEMPTS:
-            wait = timedelta(seconds=result.retry_after) if result.retry_after else backoff(message.attempts)
-            message.status, message.not_before = OUTBOX_PENDING, now + wait
-        elif result.outcome == OPTED_OUT and message.resident_id is not None:
-            await set_opted_out(session, await session.get(Resident, message.resident_id), True)
-            message.status = OUTBOX_CANCELLED
-        else:
-            message.status = OUTBOX_FAILED
-            if result.outcome == UNKNOWN:
-                message.last_error = ("not confirmed, not repeated: " + (result.error or ""))[:300]
+        if sent:
+            table = OutboxMessage.__table__
+            await session.execute(
+                update(table).where(table.c.id == bindparam("b_id"))
+                .values(status=OUTBOX_SENT, sent_at=now, provider_message_id=bindparam("b_provider_id"),
+                        last_error=bindparam("b_error")),
+                sent,
+            )
+        for message, result in results:
+            if result.outcome != SENT:
+                await _record_other(session, message, result, now)
+
+
+async def _record_other(session: AsyncSession, message: OutboxMessage, result: SendResult, now: datetime) -> None:
+    values: dict = {"last_error": (result.error or "")[:300] or None}
+    if result.provider_message_id:
+        values["provider_message_id"] = result.provider_message_id
+    attempts = message.attempts + 1
+    if result.outcome == RETRY and attempts < MAX_ATTEMPTS:
+        wait = timedelta(seconds=result.retry_after) if result.retry_after else backoff(attempts)
+        values.update(status=OUTBOX_PENDING, not_before=now + wait)
+    elif result.outcome == OPTED_OUT and message.resident_id is not None:
+        await set_opted_out(session, await session.get(Resident, message.resident_id), True)
+        values["status"] = OUTBOX_CANCELLED
+    else:
+        values["status"] = OUTBOX_FAILED
+        if result.outcome == UNKNOWN:
+            values["last_error"] = ("not confirmed, not repeated: " + (result.error or ""))[:300]
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
 
 
 STALE_CLAIM = timedelta(minutes=5)  # far longer than one send takes, rate limits included
 
 
-async def recover_interrupted(app: App, *, now: datetime | None = None) -> tuple[int, int]:
+async def recover_interrupted(
+    app: App, *, now: datetime | None = None, worker: Worker | None = None
+) -> tuple[int, int]:
     """After a crash: messages claimed but never tried go back to the queue; those handed
     towards the provider may or may not have gone, so they are marked failed rather than
-    sent twice. Claims younger than STALE_CLAIM may belong to another worker still at work
-    and are left alone. Returns (requeued, failed)."""
+    sent twice. With `worker`, that worker's own claims are settled at once (it is starting
+    again, so none of them is still at work); other claims only once older than
+    STALE_CLAIM, since another worker may still be at work on them. Returns (requeued, failed)."""
     now = now or utcnow()
     stale = OutboxMessage.not_before < now - STALE_CLAIM
+    if worker is not None:
+        stale = or_(stale, OutboxMessage.claimed_by == worker.id)
     async with app.sessions() as session, session.begin():
         requeued = await session.execute(
             update(OutboxMessage).where(OutboxMessage.status == OUTBOX_CLAIMED, stale).values(status=OUTBOX_PENDING)

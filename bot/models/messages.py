@@ -48,7 +48,8 @@ class OutboxMessage(Base):
 
     Statuses: pending > claimed > sending > sent; sending > pending (retry after
     `not_before`) or > failed (also when a send may have gone out but was not confirmed:
-    never sent twice); claimed > pending when its sender died before trying; pending >
+    never sent twice); claimed > pending when its sender died before trying (at once when
+    the same worker, `claimed_by`, starts again; else once the claim is stale); pending >
     cancelled (resident opted out or was erased). `format` is "text" (shown as written)
     or "html" (staff reports, escaped when laid out); `extra` holds an e-mail's subject,
     HTML part and attachment; `dedupe_key` keeps a job that ran twice from queueing twice.
@@ -74,6 +75,7 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default=OUTBOX_PENDING)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the worker that claimed it
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # What the provider reported afterwards (Twilio: delivered, undelivered, failed, …).
     delivery_status: Mapped[str | None] = mapped_column(String(16))

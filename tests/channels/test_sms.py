@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from bot.domain import residents
-from bot.messaging import outbox
+from bot.messaging import outbox, sending
 from bot.staff import actions
 from bot.app import open_app
 from bot.channels import sms
@@ -172,7 +172,7 @@ async def test_staff_answers_reach_sms_residents_unless_they_stopped(sms_client,
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             assert await staff_answer(sms_app, 1, "planned", note="Vi tar det med i planen for våren.") == 1
-            assert await outbox.drain_once(sms_app, {"sms": sender}, now=daytime()) == 1
+            assert await sending.drain_once(sms_app, {"sms": sender}, now=daytime()) == 1
             assert len(fake.messages) == 1
             sent = fake.messages[0]
             arabic = Text("ar")
@@ -181,7 +181,7 @@ async def test_staff_answers_reach_sms_residents_unless_they_stopped(sms_client,
 
             await supporter.text("START")
             await staff_answer(sms_app, 1, "in_progress")
-            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
+            await sending.drain_once(sms_app, {"sms": sender}, now=daytime())
             assert [m["to"] for m in fake.messages] == ["+4790000001", "+4790000001", "+4790000002"]
             assert Text("nb")._("In progress") in fake.messages[-1]["body"]
         finally:
@@ -210,17 +210,17 @@ async def test_rate_limited_and_failing_sends_are_retried_later(sms_app):
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.fail_next(429, 20429)
-            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
+            await sending.drain_once(sms_app, {"sms": sender}, now=daytime())
             row = await outbox_row(sms_app, message_id)
             assert row.status == "pending" and row.attempts == 1 and row.not_before > daytime()
-            assert await outbox.drain_once(sms_app, {"sms": sender}, now=daytime()) == 0  # not before its time
+            assert await sending.drain_once(sms_app, {"sms": sender}, now=daytime()) == 0  # not before its time
 
             fake.fail_next(503, 20500)
-            await outbox.drain_once(sms_app, {"sms": sender}, now=row.not_before + timedelta(seconds=1))
+            await sending.drain_once(sms_app, {"sms": sender}, now=row.not_before + timedelta(seconds=1))
             row = await outbox_row(sms_app, message_id)
             assert row.status == "pending" and row.attempts == 2
 
-            await outbox.drain_once(sms_app, {"sms": sender}, now=row.not_before + timedelta(seconds=1))
+            await sending.drain_once(sms_app, {"sms": sender}, now=row.not_before + timedelta(seconds=1))
             row = await outbox_row(sms_app, message_id)
             assert row.status == "sent" and row.provider_message_id == fake.messages[0]["sid"]
             assert len(fake.messages) == 1
@@ -234,7 +234,7 @@ async def test_twilio_opt_out_error_marks_the_resident(sms_app):
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.fail_next(400, 21610, message="Attempt to send to unsubscribed recipient")
-            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
+            await sending.drain_once(sms_app, {"sms": sender}, now=daytime())
         finally:
             await sender.close()
     assert (await outbox_row(sms_app, message_id)).status == "cancelled"
@@ -249,10 +249,10 @@ async def test_a_timeout_is_not_blindly_sent_again(sms_app, monkeypatch):
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=50)
         try:
             fake.delay_next(1.0)
-            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
+            await sending.drain_once(sms_app, {"sms": sender}, now=daytime())
             row = await outbox_row(sms_app, message_id)
             assert row.status == "failed" and "not repeated" in row.last_error
-            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime() + timedelta(hours=1))
+            await sending.drain_once(sms_app, {"sms": sender}, now=daytime() + timedelta(hours=1))
             row = await outbox_row(sms_app, message_id)
             assert row.status == "failed" and row.attempts == 1  # one try, never a second
         finally:
@@ -265,7 +265,7 @@ async def test_sends_are_paced_to_the_configured_rate(sms_app):
     async with FakeTwilio(TWILIO_SID, TWILIO_TOKEN) as fake:
         sender = TwilioSender(dataclasses.replace(sms_app.settings, twilio_api_base_url=fake.base_url), per_second=10)
         try:
-            await outbox.drain_once(sms_app, {"sms": sender}, now=daytime())
+            await sending.drain_once(sms_app, {"sms": sender}, now=daytime())
         finally:
             await sender.close()
     times = [m["time"] for m in fake.messages]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.app import open_app
 from bot.channels.telegram import TelegramSender, build_application, merge
-from bot.messaging import outbox
+from bot.messaging import sending
 from bot.metrics import Metrics
 from bot.models import Idea, InboundMessage, OutboxMessage, Resident, SafetyReport, Signup
 from bot.run import poll
@@ -127,7 +127,7 @@ async def test_blocked_bot_marks_the_resident_and_sends_nothing_more(telegram):
         session.add(OutboxMessage(resident_id=resident.id, channel="telegram", kind="test", text="Hei"))
         await session.commit()
     sends = len(bot.fake.sent(user))
-    await outbox.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}, now=daytime())
+    await sending.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}, now=daytime())
     assert len(bot.fake.sent(user)) == sends
 
 
@@ -188,7 +188,7 @@ async def test_staff_answer_reaches_a_telegram_resident(telegram):
     async with bot.app.sessions() as session, session.begin():
         idea = (await session.execute(select(Idea))).scalar_one()
         await actions.answer_idea(session, idea, "planned", note="<i>Spring</i>", timezone="Europe/Oslo", now=daytime())
-    assert await outbox.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}, now=daytime()) == 1
+    assert await sending.drain_once(bot.app, {"telegram": TelegramSender(bot.application.bot)}, now=daytime()) == 1
     last = bot.fake.sent(user)[-1]
     assert "News about your idea I-1: Planned." in html.unescape(last["text"]) and "&lt;i&gt;Spring" in last["text"]
 

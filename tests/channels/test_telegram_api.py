@@ -92,3 +92,28 @@ async def test_a_send_that_timed_out_is_not_sent_again(monkeypatch):
             assert len(fake.sent(4242)) == 1  # delivered once, never repeated
             again = await TelegramSender(bot).send(Recipient("telegram", 4242, 1), message)
             assert again.outcome == SENT and len(fake.sent(4242)) == 2
+
+
+async def test_the_aiohttp_backend_tells_a_slow_answer_from_a_refused_connection():
+    """PTB on aiohttp (what build_application uses): a read timeout may have delivered, a
+    refused connection surely did not."""
+    from bot.channels.telegram_http import AiohttpRequest
+    from tests.support import free_port
+
+    async with FakeTelegram(TOKEN) as fake:
+        bot = Bot(TOKEN, base_url=fake.base_url, request=AiohttpRequest(read_timeout=0.3))
+        async with bot:
+            fake.delay_next("sendMessage", 1.0)
+            with pytest.raises(TimedOut) as slow:
+                await bot.send_message(4242, "Hei")
+            assert not surely_not_delivered(slow.value) and len(fake.sent(4242)) == 1
+            sent = await bot.send_message(4242, "Hei igjen")
+            assert sent.text == "Hei igjen" and len(fake.sent(4242)) == 2
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as refused:  # nothing listens there
+            await request.post(f"http://127.0.0.1:{free_port()}/bot{TOKEN}/sendMessage")
+    finally:
+        await request.shutdown()
+    assert surely_not_delivered(refused.value)

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from bot.channels import sms
-from bot.messaging import notices, reminders
+from bot.messaging import notices
 from bot.text.resident import DATE_LOCALES, FSI, LOCALES, PDI, RTL_LOCALES, Text
 from bot.models import ConversationState, Resident, Signup, utcnow
 from conversations.engine import IDLE_RESET

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.messaging import outbox
+from bot.messaging import outbox, sending
 from bot.models import Idea, OutboxMessage
 from bot.messaging.outbox import STALE_CLAIM, SENT, SendResult
 
@@ -90,8 +90,8 @@ async def test_two_senders_never_send_the_same_message(app):
     ids = await queue(app, 40)
     first, second = CountingSender(), CountingSender()
     await asyncio.gather(
-        outbox.drain_once(app, {"telegram": first}, now=daytime()),
-        outbox.drain_once(app, {"telegram": second}, now=daytime()),
+        sending.drain_once(app, {"telegram": first}, now=daytime()),
+        sending.drain_once(app, {"telegram": second}, now=daytime()),
     )
     assert sorted(first.sent + second.sent) == ids
 
@@ -100,20 +100,48 @@ async def test_a_sender_killed_half_way_sends_nothing_twice_and_loses_nothing_un
     ids = await queue(app, 6)
     claimed = await outbox.claim_due(app, ["telegram"], now=daytime(), limit=4)
     assert claimed == ids[:4]
-    await outbox._mark_sending(app, ids[:2])  # two were on their way to Telegram; then the process died
+    await outbox.mark_sending(app, ids[:2])  # two were on their way to Telegram; then the process died
     # A restart soon after leaves the claims alone: they may belong to a live worker.
     assert await outbox.recover_interrupted(app, now=daytime() + timedelta(seconds=30)) == (0, 0)
     # Later: the two in flight are settled as not confirmed (never repeated), the two
     # never tried go back to the queue.
     assert await outbox.recover_interrupted(app, now=daytime() + STALE_CLAIM + timedelta(seconds=1)) == (2, 2)
     sender = CountingSender()
-    await outbox.drain_once(app, {"telegram": sender}, now=daytime() + STALE_CLAIM + timedelta(seconds=2))
+    await sending.drain_once(app, {"telegram": sender}, now=daytime() + STALE_CLAIM + timedelta(seconds=2))
     assert sorted(sender.sent) == ids[2:]
     async with app.sessions() as session:
         failed = (await session.execute(
             select(OutboxMessage.id).where(OutboxMessage.status == "failed")
         )).scalars().all()
     assert sorted(failed) == ids[:2]
+
+
+async def test_a_restarted_worker_takes_back_its_own_claims_at_once(app):
+    """kill -9 and an immediate restart (systemd): the worker's own unfinished claims are
+    settled at once, not after STALE_CLAIM; another worker's fresh claims are left alone."""
+    ids = await queue(app, 6)
+    me, other = outbox.Worker("host:serve"), outbox.Worker("host:run")
+    assert await outbox.claim_due(app, ["telegram"], now=daytime(), limit=3, worker=me) == ids[:3]
+    assert await outbox.claim_due(app, ["telegram"], now=daytime(), limit=2, worker=other) == ids[3:5]
+    await outbox.mark_sending(app, ids[:1])  # one was on its way when the process died
+    restart = daytime() + timedelta(seconds=2)
+    assert await outbox.recover_interrupted(app, now=restart, worker=me) == (2, 1)
+    sender = CountingSender()
+    await sending.drain_once(app, {"telegram": sender}, now=restart, worker=me)
+    assert sorted(sender.sent) == [ids[1], ids[2], ids[5]]  # the other worker's two are its own
+
+
+async def test_several_senders_share_the_recipients_without_overlap(app):
+    """On PostgreSQL several sender processes each take their part of the recipients (a
+    recipient's messages always through one of them, in order)."""
+    ids = await queue(app, 30)
+    senders = [CountingSender() for _ in range(3)]
+    await asyncio.gather(*(
+        sending.drain_once(app, {"telegram": sender}, now=daytime(), worker=outbox.Worker(f"w{n}", n, 3))
+        for n, sender in enumerate(senders)
+    ))
+    assert sorted(sum((s.sent for s in senders), [])) == ids
+    assert all(s.sent for s in senders)
 
 
 async def test_old_answers_and_message_ids_are_forgotten(app):

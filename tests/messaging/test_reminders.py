@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.domain import dugnad, ideas, residents
-from bot.messaging import outbox, reminders
+from bot.messaging import outbox, reminders, sending
 from bot.messaging.outbox import SENT, SendResult
 from bot.models import OutboxMessage, Reminder, Resident, Signup
 from bot.staff import actions
@@ -104,17 +104,17 @@ async def test_quiet_hours_hold_all_but_the_two_hour_reminder(app):
     _event, resident, _ = await signed_up(app, start)
     sender = RecordingSender("telegram")
     await reminders.tick(app, now=start - timedelta(hours=24))  # 07:00 the day before: quiet
-    await outbox.drain_once(app, {"telegram": sender}, now=start - timedelta(hours=24))
+    await sending.drain_once(app, {"telegram": sender}, now=start - timedelta(hours=24))
     assert sender.sent == []
-    await outbox.drain_once(app, {"telegram": sender}, now=oslo(2030, 6, 14, 8))  # morning
+    await sending.drain_once(app, {"telegram": sender}, now=oslo(2030, 6, 14, 8))  # morning
     assert [kind for _, kind, _ in sender.sent] == ["event_24h"]
 
     async with app.sessions() as session, session.begin():
         await outbox.enqueue(session, await session.get(Resident, resident.id), "broadcast", "Hei!", not_before=oslo(2030, 6, 14, 22))
     await reminders.tick(app, now=start - timedelta(hours=2))  # 05:00: quiet
-    await outbox.drain_once(app, {"telegram": sender}, now=start - timedelta(hours=2))
+    await sending.drain_once(app, {"telegram": sender}, now=start - timedelta(hours=2))
     assert [kind for _, kind, _ in sender.sent] == ["event_24h", "event_2h"]  # the broadcast waits
-    await outbox.drain_once(app, {"telegram": sender}, now=oslo(2030, 6, 15, 8))
+    await sending.drain_once(app, {"telegram": sender}, now=oslo(2030, 6, 15, 8))
     assert [kind for _, kind, _ in sender.sent][-1] == "broadcast"
 
 

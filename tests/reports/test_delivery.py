@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.channels.telegram import TelegramSender
 from bot.channels.telegram_api import units
 from bot.domain import ideas
-from bot.messaging import outbox
+from bot.messaging import sending
 from bot.models import OUTBOX_FAILED, OUTBOX_SENT, OutboxMessage, Staff, StaffArea
 from bot.reports.delivery import DIGEST, morning_digests, queue_digests
 from tests.conftest import daytime
@@ -80,7 +80,7 @@ async def test_a_digest_reaches_telegram_in_pieces_that_fit(app):
         from telegram import Bot
 
         async with Bot(TOKEN, base_url=fake.base_url) as bot:
-            while await outbox.drain_once(configured, {"telegram": TelegramSender(bot)}, now=daytime()):
+            while await sending.drain_once(configured, {"telegram": TelegramSender(bot)}, now=daytime()):
                 pass
         pieces = [m["text"] for m in fake.sent(777001)]
     assert len(pieces) > 1 and all(m["parse_mode"] == "HTML" for m in fake.sent(777001))
@@ -102,7 +102,7 @@ async def test_a_staff_member_telegram_refuses_does_not_stop_the_others(app):
 
         fake.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
         async with Bot(TOKEN, base_url=fake.base_url) as bot:
-            await outbox.drain_once(configured, {"telegram": TelegramSender(bot)}, now=daytime())
+            await sending.drain_once(configured, {"telegram": TelegramSender(bot)}, now=daytime())
         assert len({m["chat_id"] for m in fake.sent()}) == 1
     statuses = sorted(r.status for r in await queued(app))
     assert statuses == [OUTBOX_FAILED, OUTBOX_SENT]  # a staff member is never "opted out"
@@ -115,7 +115,7 @@ async def test_the_email_digest_carries_the_whole_waiting_list(app, smtp_server)
     assert await queue_digests(configured, now=daytime(), frequency="weekly") == 1
     from bot.channels.email import EmailSender
 
-    await outbox.drain_once(configured, {"email": EmailSender(configured.settings.smtp_url)}, now=daytime())
+    await sending.drain_once(configured, {"email": EmailSender(configured.settings.smtp_url)}, now=daytime())
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["kari@bydel.example"]
     message = email.message_from_bytes(envelope.content)
