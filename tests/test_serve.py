@@ -134,3 +134,39 @@ async def test_two_hour_reminder_reaches_an_sms_volunteer_within_a_minute(app, d
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+async def test_several_workers_answer_on_one_port_on_postgresql_only(database_url):
+    """`benken serve --workers 2`: both processes answer SMS on the one port (PostgreSQL);
+    on SQLite, with its one writer, the command says no in one line."""
+    from tests.conftest import BACKEND
+    from tests.support import benken
+
+    if BACKEND != "postgresql":
+        refused = benken(database_url, "serve", "--workers", "2")
+        assert refused.returncode == 1 and "--workers needs PostgreSQL" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        return
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
+           "PUBLIC_BASE_URL": PUBLIC}
+    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await wait_healthy(client)
+            validator = RequestValidator(TOKEN)
+
+            async def text(number: int) -> httpx.Response:
+                form = {"MessageSid": f"SM{number:032d}", "From": f"+479{number:07d}", "Body": "hei"}
+                signature = validator.compute_signature(PUBLIC + "/sms/twilio", form)
+                return await client.post("/sms/twilio", data=form, headers={"X-Twilio-Signature": signature})
+
+            answers = await asyncio.gather(*(text(n) for n in range(1, 41)))
+            assert all(a.status_code == 200 and "<Message>" in a.text for a in answers)
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2  # the worker processes (and the spawn helper)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert server.returncode == 0 and "Traceback" not in output
