@@ -20,18 +20,17 @@ Latency is open-loop at a fixed offered load: one message every 1/rate seconds w
 happens (100 resident "slots", so one resident writes at most once a second), and each
 message's time is from its scheduled arrival until it was handled and its replies sent.
 
-`build_application` keeps PTB's AIORateLimiter overall cap of 30 messages a second even
-with a high per-chat rate (Telegram's real broadcast limit). For the capacity figures the
-cap is lifted by building the same application with `ChatRateLimiter(per_chat=1000,
-overall_max_rate=0)` (0 = no overall limit in PTB); one scenario measures the application
-exactly as shipped to show the cap.
+`build_application` keeps Telegram's overall limit of 30 messages a second (its
+BotRateLimiter). For the capacity figures it is built with `BotRateLimiter(per_chat=1000,
+overall=0)` (0 = no overall limit); one scenario measures the application exactly as
+shipped to show the cap. Benken runs PTB on aiohttp (bot/channels/telegram_http.py); the
+echo bot is PTB as it comes, on httpx.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import time
 from typing import Any
 
@@ -54,28 +53,21 @@ SLOTS = 100  # residents in flight at once (PTB gets up to 100 updates per getUp
 TELEGRAM_USER_BASE = 10_000_000
 
 
-@contextlib.contextmanager
-def lifted_overall_limit():
-    """build_application() with the same ChatRateLimiter but no 30/s overall cap."""
-    from bot.channels import telegram as channel
+def lifted_limiter():
+    """The product's rate limiter without Telegram's 30/s overall limit (capacity figures)."""
+    from bot.channels.telegram_limits import BotRateLimiter
 
-    original = channel.ChatRateLimiter
-    channel.ChatRateLimiter = functools.partial(original, overall_max_rate=0)
-    try:
-        yield
-    finally:
-        channel.ChatRateLimiter = original
+    return BotRateLimiter(per_chat=1000, overall=0)
 
 
 def build_echo(base_url: str, base_file_url: str):
-    """The bare PTB echo bot: a MessageHandler that replies the text; same limiter."""
+    """The bare PTB echo bot: PTB as it comes (its httpx backend), a MessageHandler that
+    replies the text, the same rate limiter as Benken's measured application."""
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
-
-    from bot.channels.telegram_api import ChatRateLimiter
 
     application = (
         ApplicationBuilder().token(TOKEN).base_url(base_url).base_file_url(base_file_url)
-        .rate_limiter(ChatRateLimiter(1000, overall_max_rate=0)).updater(None).build()
+        .rate_limiter(lifted_limiter()).updater(None).build()
     )
 
     async def echo(update, _context) -> None:
@@ -230,7 +222,9 @@ async def telegram_scenario(
             settings = settings_for(database_url, telegram_api_base_url=base_url,
                                     telegram_api_base_file_url=base_file_url)
             app = await stack.enter_async_context(open_app(settings, migrate=False))
-            with lifted_overall_limit() if limiter == "lifted" else contextlib.nullcontext():
+            if limiter == "lifted":
+                application = build_application(app, limiter=lifted_limiter())
+            else:
                 application = build_application(app, per_chat_per_second=1000)
         application.add_error_handler(on_error)
         await stack.enter_async_context(application)  # initialize: getMe

@@ -32,6 +32,17 @@ class UsageError(Exception):
     """Bad input on the command line; the message is printed as is."""
 
 
+def run_loop(main):
+    """asyncio.run on uvloop where it is installed: the long-running commands (run, serve)
+    spend a good part of each message in the event loop itself."""
+    try:
+        import uvloop
+    except ImportError:  # not on every platform: the standard loop works the same
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="benken", description="Benken: ideas, dugnad and safety, by Telegram and SMS.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -137,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             for area in load_areas(settings.areas_file):
                 print(f"{area.slug}\t{area.name}\t{area.bydel}")
             return 0
-        return asyncio.run(_run(args, settings))
+        return run_loop(_run(args, settings))
     except (UsageError, SettingsError, AreasError, db.DatabaseError) as problem:
         print(f"benken: {problem}", file=sys.stderr)
         return 1

@@ -105,8 +105,10 @@ def _worker(settings: Settings, host: str, port: int, sock: socket.socket, index
         async with open_app(settings, migrate=False) as app:
             await serve(app, host, port, sock=sock, index=index, count=count)
 
+    from .cli import run_loop
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us with SIGTERM
-    asyncio.run(run())
+    run_loop(run())
 
 
 async def _register_webhook(runtime: Runtime) -> None:

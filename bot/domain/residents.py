@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +46,11 @@ async def find_or_create_resident(
     (resident, state, is_new)."""
     now = now or utcnow()
     column, value = (Resident.telegram_id, telegram_id) if channel == "telegram" else (Resident.phone, phone)
+    if session.bind.dialect.name == "postgresql":
+        # One resident's messages one at a time: two texts sent close together (handled by
+        # two requests, or two workers) must not both start from the same step. SQLite's
+        # transactions here already take the write lock at BEGIN.
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{channel}:{value}"))))
     found = (
         await session.execute(
             select(Resident, ConversationState)

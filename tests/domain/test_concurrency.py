@@ -67,3 +67,45 @@ async def test_two_first_messages_from_one_new_number_at_once(app):
     assert all(r.messages for r in results)
     async with app.sessions() as session:
         assert len((await session.execute(select(Resident))).scalars().all()) == 1
+
+
+async def test_two_texts_of_one_resident_at_once_are_handled_one_after_the_other(app, monkeypatch):
+    """Two SMS from one resident handled at the same moment (two requests, or two workers)
+    both start from the step the resident is at: the second must see what the first did."""
+    from bot.channels.sms import CAPABILITIES as SMS
+    from bot.messaging import inbox
+    from bot.messaging.inbox import receive
+    from conversations import engine
+    from conversations.messages import TEXT, Inbound
+
+    handle, calls = engine.handle, []
+
+    async def slow_first(*args, **kwargs):
+        """The first of the two holds its transaction open a moment after answering."""
+        answer = await handle(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1 and slow[0]:
+            await asyncio.sleep(0.3)
+        return answer
+
+    slow = [False]
+    monkeypatch.setattr(inbox.engine, "handle", slow_first)
+
+    phone = "+4790077002"
+
+    async def text(sid: str, body: str):
+        return await receive(app, "sms", sid, Inbound(TEXT, text=body), phone=phone, capabilities=SMS)
+
+    for number, body in enumerate(["hei", "2", "1", "1", "A bench by the school", "1", "skip"]):
+        await text(f"SMstep{number}", body)  # at "Would you like to help?"
+    calls.clear()
+    slow[0] = True
+
+    async def second_soon():
+        await asyncio.sleep(0.1)  # while the first one's transaction is still open
+        return await text("SMsend", "1")
+
+    first, second = await asyncio.gather(text("SMhelp", "yes"), second_soon())
+    said = [m.text for m in first.messages + second.messages]
+    assert any("Shall we send it?" in s for s in said)  # one answered the help question …
+    assert any("saved as I-1" in s for s in said)  # … and the other, after it, sent the idea
