@@ -105,8 +105,8 @@ class Counting:
     def __init__(self, sender):
         self.sender, self.done = sender, 0
 
-    async def send(self, recipient, message):
-        result = await self.sender.send(recipient, message)
+    async def send(self, recipient, message, ready):
+        result = await self.sender.send(recipient, message, ready)
         self.done += 1
         return result
 

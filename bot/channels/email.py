@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiosmtplib
 
-from ..messaging.outbox import FAILED, RETRY, SENT, UNKNOWN, Recipient, SendResult
+from ..messaging.outbox import FAILED, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult
 from ..models import OutboxMessage
 from ..providers.mail import build_message, parse_smtp_url, send_email
 
@@ -20,13 +20,14 @@ class EmailSender:
         self.smtp_url = smtp_url
         self.server = parse_smtp_url(smtp_url)  # a malformed SMTP_URL fails at start-up
 
-    async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
+    async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult:
         extra = message.extra or {}
         attachment = extra.get("attachment")
         email = build_message(
             self.server, str(recipient.address), extra.get("subject", "Benken"), message.text, extra.get("html"),
             (attachment["filename"], attachment["content"]) if attachment else None,
         )
+        await ready()
         try:
             await send_email(self.smtp_url, email)
         except aiosmtplib.SMTPRecipientsRefused as problem:

@@ -35,13 +35,13 @@ from conversations.messages import (
 
 from ..domain.residents import find_or_create_resident, set_opted_out
 from ..messaging.inbox import receive
-from ..messaging.outbox import FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Recipient, SendResult
+from ..messaging.outbox import FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult
 from ..models import OUTBOX_PRIORITY_BULK, OutboxMessage
 from ..text.resident import LANGUAGE_NAMES
 from .telegram_http import AiohttpRequest
 from .telegram_staff import TelegramStaffDesk
 from .telegram_api import MAX_TEXT, escaped_pieces, split_html, surely_not_delivered, with_retries
-from .telegram_limits import BULK, CHAT_PER_SECOND, BotRateLimiter, seconds
+from .telegram_limits import CHAT_PER_SECOND, BotRateLimiter, Bulk, seconds
 
 if TYPE_CHECKING:
     from ..app import App
@@ -227,19 +227,25 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
         self.bot, self.paid_broadcast = bot, paid_broadcast
-        # Only the Application's bot has a rate limiter to tell.
-        self._pace = {"rate_limit_args": BULK} if isinstance(bot, ExtBot) else {}
 
-    async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
+    def _limited(self, ready: Ready | None) -> dict:
+        """What to tell the rate limiter (only the Application's bot has one)."""
+        return {"rate_limit_args": Bulk(ready)} if isinstance(self.bot, ExtBot) else {}
+
+    async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult:
         # A staff report was escaped when it was laid out; anything else shows as written.
         pieces = split_html(message.text) if message.format == HTML else escaped_pieces(message.text)
         extra = {"allow_paid_broadcast": True} if self.paid_broadcast and message.priority >= OUTBOX_PRIORITY_BULK else {}
+        ids = []
         try:
-            ids = [
-                (await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML,
-                                    **self._pace, **extra)).message_id
-                for piece in pieces
-            ]
+            for number, piece in enumerate(pieces):
+                # `ready` once, when the first piece's turn has come (the limiter calls it).
+                pace = self._limited(ready if number == 0 else None)
+                if not pace and number == 0:
+                    await ready()
+                sent = await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML,
+                                          **pace, **extra)
+                ids.append(sent.message_id)
         except Forbidden as problem:
             return SendResult(OPTED_OUT, error=str(problem)[:200])
         except RetryAfter as problem:

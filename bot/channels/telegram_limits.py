@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
@@ -34,7 +35,17 @@ FORGET_CHATS_OVER = 10_000  # paced chats kept in memory before quiet ones are f
 # Slots a late-waking event loop may still give out at once; 4 extra in one second stay
 # far inside Telegram's 30 (the fake counts any one-second window).
 CATCH_UP = 4
-BULK = "bulk"  # rate_limit_args of an outbox send: it waits behind replies
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """rate_limit_args of an outbox send: it waits behind replies, and `ready` is awaited
+    once its slot has come, right before the request (the outbox marks it `sending`)."""
+
+    ready: Callable[[], Awaitable[None]] | None = None
+
+
+BULK = Bulk()  # an outbox send with nothing to do before it goes
 
 
 class Pacer:
@@ -98,7 +109,7 @@ class _Chat:
         self.ready_at = 0.0
 
 
-class BotRateLimiter(BaseRateLimiter[str]):
+class BotRateLimiter(BaseRateLimiter[Bulk]):
     """Telegram's limits for one bot in one process; `share` divides the overall rate
     among several sender processes (each takes its part of the chats)."""
 
@@ -128,16 +139,19 @@ class BotRateLimiter(BaseRateLimiter[str]):
         chat_id = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)
-        urgent = rate_limit_args != BULK
+        urgent = not isinstance(rate_limit_args, Bulk)
+        ready = None if urgent else rate_limit_args.ready
         pacer = self._paid if data.get("allow_paid_broadcast") else self._overall
         if chat_id is None:  # getUpdates, answerCallbackQuery, getMe …: no message to pace
             return await callback(*args, **kwargs)
         for attempt in range(self._max_retries + 1):
             try:
                 if isinstance(chat_id, int) and chat_id > 0:
-                    return await self._private(chat_id, pacer, urgent, callback, args, kwargs)
+                    return await self._private(chat_id, pacer, urgent, ready, callback, args, kwargs)
                 async with self._groups.setdefault(chat_id, AsyncLimiter(GROUP_PER_MINUTE, 60)):
                     await pacer.wait(urgent)
+                    if ready is not None:
+                        await ready()
                     return await callback(*args, **kwargs)
             except RetryAfter as told:
                 wait = seconds(told.retry_after) + 0.1
@@ -149,7 +163,7 @@ class BotRateLimiter(BaseRateLimiter[str]):
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _private(self, chat_id: int, pacer: Pacer, urgent: bool, callback, args, kwargs):
+    async def _private(self, chat_id: int, pacer: Pacer, urgent: bool, ready, callback, args, kwargs):
         if len(self._chats) > FORGET_CHATS_OVER:
             now = asyncio.get_running_loop().time()
             self._chats = {k: c for k, c in self._chats.items() if c.lock.locked() or c.ready_at > now}
@@ -160,6 +174,8 @@ class BotRateLimiter(BaseRateLimiter[str]):
             if delay > 0:
                 await asyncio.sleep(delay)
             await pacer.wait(urgent)
+            if ready is not None:
+                await ready()
             try:
                 return await callback(*args, **kwargs)
             finally:

@@ -20,7 +20,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from conversations.messages import COMMAND, PHOTO, TEXT, Inbound
 
 from ..messaging.inbox import receive
-from ..messaging.outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, Recipient, SendResult, record_delivery
+from ..messaging.outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult, record_delivery
 from ..models import OutboxMessage
 from ..settings import Settings
 from .sms import (
@@ -163,9 +163,10 @@ class TwilioSender:
         # A bucket of one: sends evenly spaced, never a second's quota at once.
         self._pace = AsyncLimiter(1, 1 / per_second)
 
-    async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
+    async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult:
         async with self._pace:
             pass
+        await ready()
         extra = {"status_callback": self._status_callback} if self._status_callback else {}
         try:
             async with asyncio.timeout(self.TIMEOUT):

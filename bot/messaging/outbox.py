@@ -12,7 +12,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,10 +73,17 @@ class Recipient:
     resident_id: int | None = None  # opting out is a resident's; staff are never opted out
 
 
+Ready = Callable[[], Awaitable[None]]
+
+
 class Sender(Protocol):
+    """A channel's sender. `ready` must be awaited right before the provider is called
+    (after any pacing): it marks the message `sending` (durably), so that a crash never
+    resends it and never fails one that did not leave."""
+
     channel: str
 
-    async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult: ...
+    async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult: ...
 
     async def close(self) -> None: ...
 

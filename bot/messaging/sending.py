@@ -1,11 +1,13 @@
 """Draining the outbox: a worker's claimed batch sent side by side, each recipient's
 messages one after another in order, at the pace each channel's sender keeps.
 
-What a send does is written a batch at a time, not a message at a time (the database,
-not the provider, was what held a broadcast back): messages are marked `sending` in
-chunks just ahead of the sends (so a crash can leave at most about two chunks
-unconfirmed, never sent twice), and results are stored every RECORD_EVERY messages or
-RECORD_SECONDS, in one transaction each.
+What a send does is written for many sends at once, not a message at a time (the
+database, not the provider, was what held a broadcast back). A message is marked
+`sending` at the last moment, once its channel's pace lets it go and just before the
+provider is called (the sender awaits `ready`); the marks of all sends that reach that
+moment within MARK_WINDOW share one transaction. So after a crash only messages really
+on their way are left unconfirmed (never sent twice), and a restarted worker sends every
+other one at once. Results are stored every RECORD_EVERY messages or RECORD_SECONDS.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MARK_AHEAD = 32  # messages marked `sending` per chunk; at most two chunks wait to be sent
+MARK_WINDOW = 0.005  # seconds the marks of sends about to go wait for each other
 RECORD_EVERY = 64  # results stored per transaction …
 RECORD_SECONDS = 0.25  # … or at least this often while sending
 CONCURRENT_RECIPIENTS = 128  # recipients served at once; the channels' limiters set the pace
@@ -58,8 +60,7 @@ async def drain_once(
     ids = await claim_due(app, list(senders), now=now, kinds=kinds, worker=worker)
     if not ids:
         return 0
-    batch = await load(app, ids)
-    await _Drain(app, senders, batch, now, metrics).run()
+    await _Drain(app, senders, await load(app, ids), now, metrics).run()
     return len(ids)
 
 
@@ -88,52 +89,38 @@ class _Drain:
 
     def __init__(self, app: App, senders: dict[str, Sender], batch, now: datetime, metrics):
         self.app, self.senders, self.batch, self.now, self.metrics = app, senders, batch, now, metrics
-        self.chunks_marked = [asyncio.Event() for _ in range(0, len(batch), MARK_AHEAD)]
-        self.started = 0  # messages whose send has begun (or that need none)
-        self.progress = asyncio.Condition()
+        self.marks: list[tuple[int, asyncio.Future]] = []
+        self.marks_waiting = asyncio.Event()
         self.results: list[tuple[OutboxMessage, SendResult]] = []
-        self.recorded = asyncio.Event()
 
     async def run(self) -> None:
-        queues: dict[tuple, list[tuple[int, OutboxMessage, Recipient | None, bool]]] = {}
-        for position, (message, recipient, opted_out) in enumerate(self.batch):
-            queues.setdefault((message.channel, recipient), []).append((position, message, recipient, opted_out))
+        queues: dict[tuple, list[tuple[OutboxMessage, Recipient | None, bool]]] = {}
+        for message, recipient, opted_out in self.batch:
+            queues.setdefault((message.channel, recipient), []).append((message, recipient, opted_out))
         gate = asyncio.Semaphore(CONCURRENT_RECIPIENTS)
 
         async def serve(items) -> None:
             async with gate:
                 await self.send_in_order(items)
 
-        recorder = asyncio.create_task(self.record_periodically())
+        helpers = [asyncio.create_task(self.mark_in_groups()), asyncio.create_task(self.record_periodically())]
         try:
-            await asyncio.gather(self.mark_ahead(), *(serve(items) for items in queues.values()))
+            await asyncio.gather(*(serve(items) for items in queues.values()))
         finally:
-            recorder.cancel()
-            await asyncio.gather(recorder, return_exceptions=True)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
             await self.flush()
-
-    async def mark_ahead(self) -> None:
-        """Mark chunk j `sending` once the sends of chunk j-2 have all begun."""
-        for number, event in enumerate(self.chunks_marked):
-            async with self.progress:
-                await self.progress.wait_for(lambda: self.started >= (number - 1) * MARK_AHEAD)
-            chunk = self.batch[number * MARK_AHEAD:(number + 1) * MARK_AHEAD]
-            await mark_sending(self.app, [m.id for m, recipient, opted_out in chunk if recipient and not opted_out])
-            event.set()
 
     async def send_in_order(self, items) -> None:
         stopped = False  # the recipient blocked us: the rest of theirs is not sent
-        for position, message, recipient, opted_out in items:
-            await self.chunks_marked[position // MARK_AHEAD].wait()
+        for message, recipient, opted_out in items:
             if recipient is None:
                 result = SendResult(FAILED, error="no address for this channel")
             elif stopped or opted_out:
                 result = SendResult(OPTED_OUT)
             else:
-                await self.begun()
                 result = await self.send(recipient, message)
-            if recipient is None or stopped or opted_out:
-                await self.begun()
             stopped = stopped or result.outcome == OPTED_OUT
             self.results.append((message, result))
             if metrics := self.metrics:
@@ -141,17 +128,36 @@ class _Drain:
             if len(self.results) >= RECORD_EVERY:
                 await self.flush()
 
-    async def begun(self) -> None:
-        async with self.progress:
-            self.started += 1
-            self.progress.notify_all()
-
     async def send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
+        async def ready() -> None:
+            """The sender is about to call the provider: mark it `sending` first."""
+            future = asyncio.get_running_loop().create_future()
+            self.marks.append((message.id, future))
+            self.marks_waiting.set()
+            await future
+
         try:
-            return await self.senders[recipient.channel].send(recipient, message)
+            return await self.senders[recipient.channel].send(recipient, message, ready)
         except Exception as problem:  # a sender bug must not stop the queue
             log.exception("outbox %s: sender failed", message.id)
             return SendResult(UNKNOWN, error=f"sender error: {type(problem).__name__}")
+
+    async def mark_in_groups(self) -> None:
+        """Commit the `sending` marks of every send that is ready within MARK_WINDOW at once."""
+        while True:
+            await self.marks_waiting.wait()
+            await asyncio.sleep(MARK_WINDOW)
+            self.marks_waiting.clear()
+            marks, self.marks = self.marks, []
+            try:
+                await mark_sending(self.app, [message_id for message_id, _ in marks])
+            except Exception as problem:  # nothing was marked: none of them may go
+                for _id, future in marks:
+                    future.set_exception(problem)
+                continue
+            for _id, future in marks:
+                if not future.done():
+                    future.set_result(None)
 
     async def record_periodically(self) -> None:
         while True:

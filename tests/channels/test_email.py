@@ -20,6 +20,10 @@ from bot.models import OutboxMessage
 XSS = '<script>alert(1)</script> & "quotes"'
 
 
+async def nothing_to_do() -> None:
+    """The outbox's `ready` when no outbox is involved."""
+
+
 def test_smtp_urls():
     plain = parse_smtp_url("smtp://user:pa%2Fss@mail.example:2525?from=benken@bydel.example")
     assert (plain.host, plain.port, plain.implicit_tls, plain.password, plain.sender) == (
@@ -48,7 +52,7 @@ async def test_an_email_arrives_with_text_html_and_the_spreadsheet(smtp_server, 
     inbox, port = smtp_server
     password = "s3cret p@ss:/"
     sender = EmailSender(f"smtp://digest%40bydel.example:s3cret%20p%40ss%3A%2F@127.0.0.1:{port}")
-    result = await sender.send(Recipient("email", "staff@bydel.example"), _digest_message())
+    result = await sender.send(Recipient("email", "staff@bydel.example"), _digest_message(), nothing_to_do)
     assert result.outcome == SENT and result.provider_message_id
 
     assert inbox.logins == [("digest@bydel.example", password)]
@@ -70,7 +74,7 @@ async def test_an_unreachable_server_is_tried_again_later():
     from tests.support import free_port
 
     sender = EmailSender(f"smtp://127.0.0.1:{free_port()}")  # nothing listens there
-    result = await sender.send(Recipient("email", "staff@bydel.example"), _digest_message())
+    result = await sender.send(Recipient("email", "staff@bydel.example"), _digest_message(), nothing_to_do)
     assert result.outcome == RETRY
 
 
@@ -82,5 +86,5 @@ async def test_a_refused_recipient_is_not_tried_again(smtp_server):
 
     inbox.handle_RCPT = refuse
     result = await EmailSender(f"smtp://127.0.0.1:{port}").send(Recipient("email", "gone@bydel.example"),
-                                                                _digest_message())
+                                                                _digest_message(), nothing_to_do)
     assert result.outcome == FAILED and not inbox.envelopes

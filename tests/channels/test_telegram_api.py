@@ -20,6 +20,10 @@ from tests.doubles.fake_telegram import FakeTelegram
 from tests.support import TOKEN
 
 
+async def nothing_to_do() -> None:
+    """The outbox's `ready` when no outbox is involved."""
+
+
 def test_long_text_is_split_cleanly():
     text = ("Ord " * 1500).strip()
     pieces = escaped_pieces(text)
@@ -87,10 +91,10 @@ async def test_a_send_that_timed_out_is_not_sent_again(monkeypatch):
         async with bot:
             fake.delay_next("sendMessage", 1.0)
             message = OutboxMessage(id=1, resident_id=1, channel="telegram", kind="x", text="Hei", format="text")
-            result = await TelegramSender(bot).send(Recipient("telegram", 4242, 1), message)
+            result = await TelegramSender(bot).send(Recipient("telegram", 4242, 1), message, nothing_to_do)
             assert result.outcome == UNKNOWN
             assert len(fake.sent(4242)) == 1  # delivered once, never repeated
-            again = await TelegramSender(bot).send(Recipient("telegram", 4242, 1), message)
+            again = await TelegramSender(bot).send(Recipient("telegram", 4242, 1), message, nothing_to_do)
             assert again.outcome == SENT and len(fake.sent(4242)) == 2
 
 

@@ -27,7 +27,8 @@ class CountingSender:
     def __init__(self):
         self.sent: list[int] = []
 
-    async def send(self, recipient, message) -> SendResult:
+    async def send(self, recipient, message, ready) -> SendResult:
+        await ready()
         await asyncio.sleep(0.001)  # let the other worker run in between
         self.sent.append(message.id)
         return SendResult(SENT, provider_message_id=str(message.id))

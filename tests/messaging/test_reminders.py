@@ -30,7 +30,8 @@ class RecordingSender:
     def __init__(self, channel: str):
         self.channel, self.sent = channel, []
 
-    async def send(self, recipient, message) -> SendResult:
+    async def send(self, recipient, message, ready) -> SendResult:
+        await ready()
         self.sent.append((recipient.resident_id, message.kind, message.text))
         return SendResult(SENT, provider_message_id=f"m{len(self.sent)}")
 
