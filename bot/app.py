@@ -6,6 +6,7 @@ run on a schedule. Nothing else constructs clients; everything opened here is cl
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import time
@@ -30,6 +31,17 @@ if TYPE_CHECKING:
 DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
 RECOVER_EVERY_SECONDS = 60  # stale claims (older than outbox.STALE_CLAIM) are settled within a minute
 TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
+
+
+def run_loop(main):
+    """asyncio.run on uvloop where it is installed: the long-running commands (run, serve)
+    spend a good part of each message in the event loop itself."""
+    try:
+        import uvloop
+    except ImportError:  # not on every platform: the standard loop works the same
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 @dataclass(frozen=True)

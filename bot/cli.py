@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from telegram.error import TelegramError
 
 from . import db, demo
-from .app import open_app
+from .app import open_app, run_loop
 from .areas import AreasError, load_areas
 from .domain import dugnad, ideas
 from .domain.queries import IDEA_REF, SIGNUP_REF, parse_ref
@@ -30,17 +30,6 @@ MAX_WORKERS = 16  # processes for benken serve; more than the machine's cores bu
 
 class UsageError(Exception):
     """Bad input on the command line; the message is printed as is."""
-
-
-def run_loop(main):
-    """asyncio.run on uvloop where it is installed: the long-running commands (run, serve)
-    spend a good part of each message in the event loop itself."""
-    try:
-        import uvloop
-    except ImportError:  # not on every platform: the standard loop works the same
-        return asyncio.run(main)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main)
 
 
 def _parser() -> argparse.ArgumentParser:

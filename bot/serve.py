@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
 from telegram import Update
 
-from .app import App, Runtime, open_app, open_runtime, recurring_jobs
+from .app import App, Runtime, open_app, open_runtime, recurring_jobs, run_loop
 from .messaging import outbox
 from .models import utcnow
 from .settings import Settings
@@ -104,8 +104,6 @@ def _worker(settings: Settings, host: str, port: int, sock: socket.socket, index
     async def run() -> None:
         async with open_app(settings, migrate=False) as app:
             await serve(app, host, port, sock=sock, index=index, count=count)
-
-    from .cli import run_loop
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us with SIGTERM
     run_loop(run())
