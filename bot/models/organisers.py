@@ -55,8 +55,11 @@ class DugnadProposal(Base):
 
 class OrganiserMessage(Base):
     """One message an organiser sent to the volunteers of their dugnad, kept for staff to
-    see (the desk's sign-ups view) and to pace the next one. `sent_to` is how many
-    volunteers it was queued for; no addresses are kept here or shown either way."""
+    see (the desk's sign-ups view) and to pace the next one.
+
+    Statuses: written (`queued_at` null; an organiser_message reminder is due) > queued
+    (the reminder tick put it in the outbox for each volunteer, `sent_to` of them). No
+    addresses are kept here, and none is shown either way."""
 
     __tablename__ = "organiser_messages"
 
@@ -66,3 +69,4 @@ class OrganiserMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     sent_to: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column()

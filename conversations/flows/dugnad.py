@@ -78,6 +78,8 @@ async def ask_event(ctx: Ctx) -> Prompt:
         t._("Where: {place}", place=t.ltr(event.place)),
         free_places(t, event, taken).capitalize(),
     ]
+    if event.organiser_name:  # a resident organises it: by the name they chose
+        lines.append(t._("Organised by {name}, a neighbour.", name=t.ltr(event.organiser_name)))
     signup = await _own_signup(ctx, event.id)
     if signup is not None:
         lines.append(t._("You are signed up ({ref}).", ref=t.ref("D", signup.id)))

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("sent_to", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["dugnad_events.id"], name=op.f("fk_organiser_messages_event_id_dugnad_events"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["resident_id"], ["residents.id"], name=op.f("fk_organiser_messages_resident_id_residents"), ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organiser_messages")),
