@@ -178,7 +178,8 @@ async def take_message(ctx: Ctx, answer: Answer) -> str:
 
 async def ask_send(ctx: Ctx) -> Prompt:
     """Shows the message and asks to send it."""
-    return Prompt(f"{ctx.quote(ctx.data['message'])}\n{ctx.t._('Send this message to your volunteers?')}",
+    question = ctx.t._("Send this message to your volunteers?")
+    return Prompt(f"{ctx.quote(ctx.data['message'])}\n{question}",
                   yes_no(ctx.t))
 
 
