@@ -223,10 +223,10 @@ async def proposal_approved(
 ) -> int:
     def render(t: Text, resident: Resident) -> str:
         return t._(
-            "Good news! Your dugnad “{title}” is on: {when}, at {place}. Neighbours can sign up now. "
-            "To see how many come, or to write to them, write “{menu}”, then “{organise}”.",
+            "Good news! Your dugnad “{title}” is on: {when}, at {place}. Neighbours can sign up now, "
+            "and under “{organise}” you see how many come.",
             title=t.ltr(event_title(event, resident.locale)), when=t.datetime(event.start_at),
-            place=t.ltr(event.place), menu=t.keyword("menu"), organise=t._("Organise a dugnad"),
+            place=t.ltr(event.place), organise=t._("Organise a dugnad"),
         )
 
     return await _tell(session, [organiser], "proposal_approved", render, timezone=timezone, now=now or utcnow(),

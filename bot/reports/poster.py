@@ -33,6 +33,13 @@ FONTS = {
 }
 LATIN_FONTS = ("Noto Sans", "DejaVu Sans")
 QR_ERROR = "m"  # 15% of the code may be dirty or torn and it still reads: a notice board
+# Sizes by how many languages share the page, so that all ten still fit one A4 sheet.
+SIZES = (
+    (4, {"qr": "64mm", "pad": "3.5mm", "lead": "17pt", "text": "14pt"}),
+    (6, {"qr": "54mm", "pad": "2.5mm", "lead": "13pt", "text": "11pt"}),
+    (len(LANGUAGE_NAMES), {"qr": "44mm", "pad": "1.2mm", "lead": "10.5pt", "text": "9pt"}),
+)
+NO_BREAK = "\u00a0"
 QR_SCALE = 10  # SVG units a module; the code is sized in the page's CSS
 
 
@@ -69,7 +76,8 @@ def _block(locale: str, area: Area, kind: str, sms: Sms | None) -> dict:
         if sms is not None:
             lines.append(t._(
                 "Scan the code to write to us on Telegram, or send {keyword} by SMS to {number}.",
-                keyword=t.ltr(sms.keyword), number=t.ltr(sms.number),
+                # A number broken over two lines cannot be typed: its spaces do not break.
+                keyword=t.ltr(sms.keyword), number=t.ltr(sms.number.replace(" ", NO_BREAK)),
             ))
         else:
             lines.append(t._("Scan the code to write to us on Telegram, in your own language."))
@@ -89,14 +97,15 @@ def poster_html(area: Area, *, link: str, langs: list[str], kind: str = JOIN, sm
     if unknown or not langs:
         raise PosterError(f"--langs: expected codes from {', '.join(LANGUAGE_NAMES)}, got {', '.join(unknown) or 'none'}")
     qr = segno.make(link, error=QR_ERROR)
+    blocks = [_block(code, area, kind, sms) for code in dict.fromkeys(langs)]
     return _environment().get_template("poster.html").render(
         area=area,
         link=link,
         qr=qr.svg_data_uri(scale=QR_SCALE, border=4),
-        blocks=[_block(code, area, kind, sms) for code in dict.fromkeys(langs)],
+        blocks=blocks,
         sms=sms if kind == JOIN else None,
         latin=_font_stack("en"),
-        crowded=len(langs) > 4,
+        size=next(size for most, size in SIZES if len(blocks) <= most),
     )
 
 

@@ -29,20 +29,23 @@ async def ask_overview(ctx: Ctx) -> Prompt:
     """Says what organising means; lists the resident's dugnads (counts only) and
     proposals; offers a new proposal and a message to each dugnad's volunteers."""
     t = ctx.t
-    lines = [t._("Organise a dugnad with your neighbours: tell us what, where and when. "
-                 "The district helps, and neighbours can sign up.")]
-    choices = [Choice("new", t._("Propose a dugnad"))]
-    for event, taken, waiting in await organised_events(ctx.session, ctx.resident, now=ctx.now):
+    events = await organised_events(ctx.session, ctx.resident, now=ctx.now)
+    proposals = await resident_proposals(ctx.session, ctx.resident)
+    lines, choices = [], [Choice("new", t._("Propose a dugnad"))]
+    if not events and not proposals:  # the first time: what organising means
+        lines.append(t._("Organise a dugnad with your neighbours: tell us what, where and when. "
+                         "The district helps, and neighbours can sign up."))
+    for event, taken, waiting in events:
         counts = [t.ngettext("{n} signed up", "{n} signed up", taken), free_places(t, event, taken)]
         if waiting:
             counts.append(t.ngettext("{n} waiting", "{n} waiting", waiting))
         lines.append(f"{t.ltr(event_title(event, t.locale))}, {t.short_date(event.start_at)}: {', '.join(counts)}")
         choices.append(Choice(f"write:{event.id}", t._("Write to your volunteers ({day})",
                                                         day=t.short_date(event.start_at))))
-    for proposal in await resident_proposals(ctx.session, ctx.resident):
+    for proposal in proposals:
         lines.append(t._("{ref}: waiting for the district", ref=t.ref(PROPOSAL_REF, proposal.id)))
     choices.append(Choice("menu", t._("Back to the menu")))
-    return Prompt("\n".join(lines), choices)
+    return Prompt("\n".join(lines) or t._("Organise a dugnad"), choices)
 
 
 async def take_overview(ctx: Ctx, answer: Answer) -> str:
@@ -126,12 +129,12 @@ async def ask_confirm(ctx: Ctx) -> Prompt:
     """Shows the proposal as it will be sent and asks to send it."""
     t, data = ctx.t, ctx.data
     lines = [
-        t._("Your dugnad:"),
+        # By SMS every line costs: the resident's own words in short, and no heading.
+        *([] if ctx.can.compact else [t._("Your dugnad:")]),
         ctx.quote(data["what"]),
-        t._("Where: {place}", place=t.ltr(data["where"])),
-        t._("When: {when}", when=t.ltr(data["when"])),
-        t.ngettext("About {n} person", "About {n} people", data["hands"]),
-        t._("Organiser: {name}", name=t.ltr(data["name"])),
+        t._("Where: {place}", place=ctx.quote(data["where"])),
+        t._("When: {when}", when=ctx.quote(data["when"])),
+        f'{t.ngettext("About {n} person", "About {n} people", data["hands"])} · {t.ltr(data["name"])}',
         t._("Shall we send it to the district?"),
     ]
     return Prompt(
