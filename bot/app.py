@@ -115,6 +115,20 @@ async def open_runtime(app: App, role: str = "cli", *, index: int = 0, count: in
         yield runtime
 
 
+async def telegram_username(settings: Settings) -> str | None:
+    """The bot's @username for deep links: TELEGRAM_BOT_USERNAME, else the Bot API's
+    getMe when a token is set (one call, through the configured base URL); None without
+    either."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username
+    if not settings.telegram_bot_token:
+        return None
+    from telegram import Bot
+
+    async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
+        return bot.username
+
+
 @dataclass(frozen=True)
 class Job:
     """Scheduled work: every `every` seconds, or daily at `at` (local time)."""

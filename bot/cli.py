@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from telegram.error import TelegramError
 
-from . import db, demo
+from . import cli_outreach, db, demo
 from .app import open_app, run_loop
 from .areas import AreasError, load_areas
 from .domain import dugnad, ideas
@@ -99,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     attended.add_argument("--hours", type=float, help="hours given (default: the dugnad's length)")
 
     idea = commands.add_parser("idea", help="staff answers to ideas")
-    status = idea.add_subparsers(dest="idea_command", required=True).add_parser(
+    idea_commands = idea.add_subparsers(dest="idea_command", required=True)
+    status = idea_commands.add_parser(
         "status", help="set an idea's status and tell the resident and supporters"
     )
     status.add_argument("id", help="12 or I-12")
@@ -107,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--note", help="the staff's own words, sent as written")
     status.add_argument("--template", choices=ANSWER_TEMPLATES, help="a ready-made answer, translated for each resident")
     status.add_argument("--param", help="the template's season (spring, summer, autumn, winter) or agency name")
+
+    cli_outreach.add_commands(commands, event_commands, idea_commands, status)
 
     exporter = commands.add_parser("export", help="write records to stdout")
     exporter.add_argument("kind", choices=export.KINDS)
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{area.slug}\t{area.name}\t{area.bydel}")
             return 0
         return run_loop(_run(args, settings))
-    except (UsageError, SettingsError, AreasError, db.DatabaseError) as problem:
+    except (UsageError, cli_outreach.CommandError, SettingsError, AreasError, db.DatabaseError) as problem:
         print(f"benken: {problem}", file=sys.stderr)
         return 1
     except TelegramError as problem:  # an unreachable Bot API or a token it refuses
@@ -176,7 +179,9 @@ async def _run(args: argparse.Namespace, settings) -> int:
 
             await serve(app, args.host, args.port)
         elif args.command == "idea":
-            await _idea_status(app, args)
+            await cli_outreach.IDEA_COMMANDS.get(args.idea_command, _idea_status)(app, args)
+        elif args.command == "poster":
+            await cli_outreach.poster(app, args)
         elif args.command == "export":
             if args.area:
                 app.areas.require(args.area)
@@ -267,9 +272,10 @@ async def _idea_status(app, args) -> None:
         if idea is None:
             raise UsageError(f"no idea I-{number}")
         try:
+            await cli_outreach.publish_with_status(app, session, idea, args)
             told = await actions.answer_idea(
                 session, idea, args.status, note=args.note, timezone=app.settings.timezone,
-                template=args.template, template_param=args.param,
+                template=args.template, template_param=args.param, base_url=app.settings.public_base_url,
             )
         except ideas.TransitionRefused as refused:
             raise UsageError(str(refused)) from None
@@ -358,7 +364,8 @@ async def _event_change(app, args) -> None:
     print(f"dugnad {args.id} changed; {told} resident(s) will be told")
 
 
-EVENT_COMMANDS = {"create": _event_create, "cancel": _event_cancel, "change": _event_change}
+EVENT_COMMANDS = {"create": _event_create, "cancel": _event_cancel, "change": _event_change,
+                  **cli_outreach.EVENT_COMMANDS}
 
 
 async def _signup_attended(app, args) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -28,6 +29,9 @@ class Settings:
     telegram_api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
     telegram_api_base_file_url: str | None = None
     telegram_webhook_secret: str | None = None
+    # The bot's @username, for deep links on posters; asked of the Bot API (getMe) when
+    # only the token is set.
+    telegram_bot_username: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
@@ -84,6 +88,7 @@ _ENVIRONMENT = {
     "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
     "TELEGRAM_API_BASE_FILE_URL": "telegram_api_base_file_url",
     "TELEGRAM_WEBHOOK_SECRET": "telegram_webhook_secret",
+    "TELEGRAM_BOT_USERNAME": "telegram_bot_username",
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",
     "TWILIO_FROM_NUMBER": "twilio_from_number",
@@ -133,6 +138,12 @@ def _convert(variable: str, field_name: str, raw: str) -> object:
         if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise SettingsError(f"{variable}: expected true or false, got {raw!r}")
         return raw.lower() in ("1", "true", "yes", "on")
+    if field_name == "telegram_bot_username":
+        name = raw.removeprefix("@")
+        # Telegram's rule for bot usernames: 5-32 of A-Z a-z 0-9 _ (ending in "bot").
+        if not re.fullmatch(r"[A-Za-z0-9_]{5,32}", name):
+            raise SettingsError(f"{variable}: expected a bot username like benken_bot, got {raw!r}")
+        return name
     if field_name == "map_tiles":
         # The desk's Content-Security-Policy names the tile host, so it must be a plain one.
         if not raw.startswith(("https://", "http://")) or not all(p in raw for p in ("{z}", "{x}", "{y}")):

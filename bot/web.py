@@ -17,6 +17,7 @@ from telegram import Update
 from . import db
 from .channels import twilio
 from .metrics import Metrics
+from .reports import results_page
 from .staff.web import create_desk
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = No
             Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
+            # The public "you said, we did" pages, their posters and published photos.
+            *results_page.routes(app, telegram.bot if telegram is not None else None),
             # The staff web desk: its own pages, security headers and body limit.
             Mount("/desk", app=create_desk(app)),
         ]

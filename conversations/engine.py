@@ -22,6 +22,7 @@ from bot.text.resident import LOCALES, Text
 
 from .flows import FLOWS, MENU, ONBOARDING
 from .flows.menu import help_text
+from .flows.onboarding import arrive
 from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
 from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
@@ -43,6 +44,7 @@ def _keyword(inbound: Inbound, resident: Resident, t: Text, timezone: str) -> st
     text = inbound.text.strip()
     if text.startswith("/"):  # Telegram commands: /start, /menu, /help, /stop
         text = text[1:].split("@", 1)[0]
+        text = text.split()[0] if text.split() else text  # "/start furuset" (a deep link) is /start
     wanted = normalize(text)
     if not wanted:
         return None
@@ -109,6 +111,7 @@ async def handle(
     idle = now - state.updated_at > IDLE_RESET
     if is_new or not state.step:
         await _begin(ctx, ONBOARDING)
+        arrive(ctx, inbound)  # from a poster: the area is preselected
     elif idle and (state.flow != MENU or state.step == CONFIRM_STOP) and resident.onboarded:
         ctx.say(ctx.t._("Welcome back! It has been a while, so we start again from the menu."))
         await _begin(ctx, MENU)

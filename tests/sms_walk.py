@@ -14,16 +14,17 @@ from sqlalchemy import select
 
 from bot.app import App, open_app
 from bot.channels.sms import gsm_safe, render, segments
-from bot.domain import dugnad
+from bot.domain import dugnad, ideas, organisers
 from bot.messaging import reminders
-from bot.models import DugnadEvent, OutboxMessage, Signup
+from bot.models import DugnadEvent, DugnadProposal, OutboxMessage, Resident, Signup
 from bot.settings import Settings
 from bot.staff import actions
-from bot.text.resident import LANGUAGE_NAMES
+from bot.text.resident import LANGUAGE_NAMES, Text
 from conversations.messages import COMMAND, UNSUPPORTED, Inbound
 from tests.conftest import in_days
 from tests.factories import Chat
 
+DEBUG = False
 LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3  # a real-length idea
 
 
@@ -42,6 +43,7 @@ async def walk(app: App, locale: str) -> list[str]:
         for step in steps:
             replies = await (chat.inbound(step) if isinstance(step, Inbound) else chat.say(step))
             texts.extend(render(reply) for reply in replies)
+            if DEBUG: print(">>", step, "|", [render(r)[:60] for r in replies])
 
     language_number = str(list(LANGUAGE_NAMES).index(locale) + 1)
     await run(first, "hei", "99", language_number, "1")  # greeting, menu, a wrong number, area
@@ -55,6 +57,7 @@ async def walk(app: App, locale: str) -> list[str]:
     await run(first, "3", "2", "Under brua", "3", "2", "Det er mørkt", "2")  # anonymous report
     await run(first, "4", "1", "2", "3")  # browse, support, next, menu
     await run(second, "4", "1", "2")
+    await organise(app, run, locale)
     await run(first, "6", language_number, "7", "8", "1", "8", "2", "3")  # language, help, privacy
     await run(first, Inbound(UNSUPPORTED), Inbound(COMMAND, text="stop"), Inbound(COMMAND, text="start"))
     await scheduled_messages(app)
@@ -63,6 +66,36 @@ async def walk(app: App, locale: str) -> list[str]:
         outbox = (await session.execute(select(OutboxMessage.text))).scalars()
         texts.extend(gsm_safe(text) for text in outbox)  # as the SMS sender sends them
     return [t for t in texts if t]
+
+
+async def organise(app: App, run, locale: str) -> None:
+    """A dugnad proposed (with an error), approved, joined, the organiser's message (and
+    "one a day"), a proposal declined, and a done idea on the results page. By SMS
+    organising is offered under "Join a dugnad"; two residents of their own, so that the
+    walk's other residents stay where they were."""
+    organiser, volunteer = Chat(app, channel="sms", locale=locale), Chat(app, channel="sms", locale=locale)
+    label = Text(locale)._("Organise a dugnad")
+    # In the second area, where the organised dugnad is the only one: a list of two long
+    # titles costs more than 3 segments in some languages, organising or not.
+    await run(organiser, "/start", "1", "2", "2", label, "1", "x", "Male benkene", "Ved senteret",
+              "Lørdag 14. juni, kl. 10 til 14", "2", "Amina", "1")
+    async with app.sessions() as session, session.begin():
+        proposal = (await session.execute(select(DugnadProposal))).scalars().first()
+        event = await actions.approve_proposal(session, proposal, timezone="Europe/Oslo", start_at=in_days(20),
+                                               end_at=in_days(20) + timedelta(hours=4))
+        author = await session.get(Resident, event.organiser_id)
+    await run(volunteer, "/start", "1", "2", "2", "1", "1")  # the organised dugnad: sign me up
+    await run(organiser, "2", label, "2", "Husk hansker og vann. Vi møtes ved inngang B kl. 10. Velkommen alle!", "1")
+    await run(organiser, "2", label, "2")  # one message a day: not again yet
+    await reminders.tick(app)  # the message goes out to the volunteers
+    async with app.sessions() as session, session.begin():
+        declined = await organisers.propose_dugnad(session, author, organisers.ProposalDraft("Grill", "Parken", "Søndag", 10, "Amina"))
+        await actions.decline_proposal(session, declined, note="Vi har ikke penger til grill i år.", timezone="Europe/Oslo")
+        idea = await ideas.submit_idea(session, author, app.areas.require(author.area_slug), ideas.IdeaDraft("Benker", "other"),
+                                       timezone="Europe/Oslo")
+        await actions.answer_idea(session, idea, "done", note=None, timezone="Europe/Oslo")
+        await actions.publish_idea(session, idea, "Nye benker ved skolen.", staff_id=None, timezone="Europe/Oslo",
+                                   base_url="https://benken.example.org")
 
 
 async def scheduled_messages(app: App) -> None:

@@ -83,7 +83,8 @@ class TelegramStaffDesk:
                 return False
             staff = await session.get(Staff, staff.id)
             slugs = await staff_area_slugs(session, staff, self.app.areas)
-            desk = Desk(session, staff, slugs, self.app.areas, self.app.settings.timezone)
+            desk = Desk(session, staff, slugs, self.app.areas, self.app.settings.timezone,
+                        public_base_url=self.app.settings.public_base_url)
             if update.callback_query is not None:
                 await _answer_query(update)
                 await routes.on_button(desk, update.callback_query.data.split("|")[1:])

@@ -14,6 +14,7 @@ from ..models import (
     OUTBOX_CANCELLED,
     OUTBOX_PENDING,
     ConversationState,
+    DugnadEvent,
     Idea,
     OutboxMessage,
     Resident,
@@ -116,6 +117,8 @@ async def erase_resident(
     else:
         await session.execute(delete(Idea).where(Idea.author_id == resident.id))
     await session.execute(delete(SafetyReport).where(SafetyReport.resident_id == resident.id))
+    # The dugnads they organise stay for their volunteers, without the name they chose.
+    await session.execute(update(DugnadEvent).where(DugnadEvent.organiser_id == resident.id).values(organiser_name=None))
     # The rest (state, supports, sign-ups, outbox, inbound log) cascades with the row.
     await session.execute(delete(ConversationState).where(ConversationState.resident_id == resident.id))
     await session.delete(resident)

@@ -13,8 +13,10 @@ from typing import Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.dugnad import event_title
+from ..domain.publishing import results_url
 from ..domain.residents import reachable_residents
 from ..models import OUTBOX_PRIORITY_BULK, OUTBOX_PRIORITY_REPLY, DugnadEvent, Idea, IdeaStatusChange, Resident, Signup, utcnow
+from ..models import DugnadProposal
 from ..text.labels import answer_template, idea_statuses
 from ..text.resident import Text
 from ..text.shorten import shorten
@@ -195,3 +197,71 @@ async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, n
         )
 
     return await broadcast(session, idea.area_slug, render, kind="you_said_we_did", timezone=timezone, now=now)
+
+
+# The results page and residents who organise -----------------------------------------------
+
+
+async def idea_on_results_page(
+    session: AsyncSession, idea: Idea, followers: list[Resident], base_url: str, *, timezone: str,
+    now: datetime | None = None,
+) -> int:
+    """A done idea is on its area's public results page: its link, in each follower's
+    language, to those who follow it."""
+
+    def render(t: Text, resident: Resident) -> str:
+        return t._(
+            "You can see {ref} and what the district did on the results page: {link}",
+            ref=t.ref("I", idea.id), link=results_url(base_url, idea.area_slug, resident.locale),
+        )
+
+    return await _tell(session, followers, "idea_published", render, timezone=timezone, now=now or utcnow())
+
+
+async def proposal_approved(
+    session: AsyncSession, event: DugnadEvent, organiser: Resident, *, timezone: str, now: datetime | None = None
+) -> int:
+    def render(t: Text, resident: Resident) -> str:
+        return t._(
+            "Good news! Your dugnad “{title}” is on: {when}, at {place}. Neighbours can sign up now, "
+            "and under “{organise}” you see how many come.",
+            title=t.ltr(event_title(event, resident.locale)), when=t.datetime(event.start_at),
+            place=t.ltr(event.place), organise=t._("Organise a dugnad"),
+        )
+
+    return await _tell(session, [organiser], "proposal_approved", render, timezone=timezone, now=now or utcnow(),
+                       priority=OUTBOX_PRIORITY_REPLY)
+
+
+async def proposal_declined(
+    session: AsyncSession, proposal: DugnadProposal, organiser: Resident, *, timezone: str,
+    now: datetime | None = None,
+) -> int:
+    def render(t: Text, _resident: Resident) -> str:
+        text = t._(
+            "Thank you for wanting to organise a dugnad! The district cannot make {ref} happen this time.",
+            ref=t.ref("P", proposal.id),
+        )
+        if proposal.note:
+            text += "\n" + t._("The district writes: {note}", note=proposal.note)
+        return text
+
+    return await _tell(session, [organiser], "proposal_declined", render, timezone=timezone, now=now or utcnow(),
+                       priority=OUTBOX_PRIORITY_REPLY)
+
+
+async def organiser_message(
+    session: AsyncSession, event: DugnadEvent, text: str, volunteers: list[Resident], *, timezone: str,
+    now: datetime | None = None,
+) -> int:
+    """The organiser's words to their volunteers, as written, under one line in each
+    volunteer's language naming the organiser by the name they chose."""
+
+    def render(t: Text, _resident: Resident) -> str:
+        # Translators: {name} is the first name or nickname a resident organiser chose;
+        # {day} is the dugnad's date. Their own words follow on the next line.
+        intro = t._("Message from {name}, who organises the dugnad on {day}:",
+                    name=t.ltr(event.organiser_name or ""), day=t.short_date(event.start_at))
+        return f"{intro}\n{text}"
+
+    return await _tell(session, volunteers, "organiser_message", render, timezone=timezone, now=now or utcnow())

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain import dugnad
+from ..domain import dugnad, organisers
 from ..domain.schedule import BEFORE_START, EVENT_24H, EVENT_2H, IDEA_FOLLOWUP, OFFER_EXPIRY, OFFER_MADE, THANKS
 from ..models import (
     EVENT_SCHEDULED,
@@ -158,6 +158,21 @@ async def _follow_up(session: AsyncSession, reminder: Reminder, app: App, now: d
     return await enqueue(session, resident, IDEA_FOLLOWUP, text, not_before=now) is not None
 
 
+async def _organiser_message(session: AsyncSession, reminder: Reminder, app: App, now: datetime) -> bool:
+    """An organiser's words to their volunteers (bot/domain/organisers.py), queued now."""
+    event = await session.get(DugnadEvent, reminder.event_id)
+    written = await organisers.unqueued_messages(session, reminder.event_id)
+    if event is None or event.status != EVENT_SCHEDULED or not written:
+        return False
+    volunteers = await organisers.volunteers(session, event)
+    for message in written:
+        message.sent_to = await notices.organiser_message(
+            session, event, message.text, volunteers, timezone=app.settings.timezone, now=now
+        )
+        message.queued_at = now
+    return True
+
+
 HANDLERS = {
     EVENT_24H: _day_before,
     EVENT_2H: _starting_soon,
@@ -165,4 +180,5 @@ HANDLERS = {
     OFFER_EXPIRY: _offer_lapsed,
     THANKS: _thanks,
     IDEA_FOLLOWUP: _follow_up,
+    organisers.ORGANISER_MESSAGE: _organiser_message,
 }

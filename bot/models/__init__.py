@@ -40,6 +40,7 @@ from .safety import (  # noqa: F401
     SafetyReport,
 )
 from .dugnad import (  # noqa: F401
+    MAX_ORGANISER_NAME,
     EVENT_SCHEDULED,
     EVENT_CANCELLED,
     DugnadEvent,
@@ -50,6 +51,16 @@ from .dugnad import (  # noqa: F401
     SIGNUP_ATTENDED,
     SIGNUP_HOLDS_PLACE,
     Signup,
+)
+from .organisers import (  # noqa: F401
+    PROPOSAL_PROPOSED,
+    PROPOSAL_APPROVED,
+    PROPOSAL_DECLINED,
+    MAX_PROPOSAL_WHAT,
+    MAX_PROPOSAL_WHEN,
+    MAX_ORGANISER_MESSAGE,
+    DugnadProposal,
+    OrganiserMessage,
 )
 from .staff import (  # noqa: F401
     Staff,

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import MAX_PLACE, Base, utcnow
 
 
+MAX_ORGANISER_NAME = 20  # a first name or a nickname; short enough for an SMS intro line
+
 EVENT_SCHEDULED = "scheduled"
 EVENT_CANCELLED = "cancelled"
 
@@ -19,6 +21,9 @@ class DugnadEvent(Base):
 
     Statuses: scheduled > cancelled. Titles are staff-written data kept per language
     ({"nb": "...", "en": "..."}) and shown with the fallback resident > nb > any.
+    A dugnad a resident proposed (DugnadProposal) names them as its organiser:
+    `organiser_id` (null when staff made it, or the organiser deleted their data) and the
+    first name or nickname they chose to be shown by, `organiser_name`.
     """
 
     __tablename__ = "dugnad_events"
@@ -37,6 +42,8 @@ class DugnadEvent(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=EVENT_SCHEDULED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+    organiser_name: Mapped[str | None] = mapped_column(String(MAX_ORGANISER_NAME))
 
 
 SIGNUP_CONFIRMED = "confirmed"

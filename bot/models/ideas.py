@@ -37,6 +37,13 @@ class Idea(Base):
     status > declined. Every change is an IdeaStatusChange row, with the staff's note.
     `answer_due` is the date the resident was promised an answer by. `author_id` is null
     when the author deleted their data but chose to keep the idea.
+
+    Publication on the area's public results page: unpublished > published (staff give a
+    public summary, `published_at` set) > unpublished again (`published_at` cleared, the
+    summary kept for a later publication). The page shows the summary, never the
+    resident's own text; `public_summary` is staff-written data per language
+    ({"nb": "..."}), shown with the fallback reader > nb > any, like event titles;
+    `public_photo` says whether the idea's photo may be shown there too.
     """
 
     __tablename__ = "ideas"
@@ -64,6 +71,10 @@ class Idea(Base):
     status: Mapped[str] = mapped_column(String(16), default=IDEA_RECEIVED)
     answer_due: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    public_summary: Mapped[dict | None] = mapped_column()
+    public_photo: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
 
 # Ready-made answers staff can choose (translated for each resident where shown), and the

@@ -16,6 +16,11 @@ class Resident(Base):
     Keyed by the channel's address: a Telegram user id or an E.164 phone number, never both.
     `opted_out` is set by STOP (or a provider saying the resident blocked us) and cleared
     by START; while it is set nothing proactive is sent.
+
+    `source` is how the first contact came, for the impact figures: the short code of a
+    poster or a place from a Telegram deep link (`/start furuset_bib1`: "bib1"), else
+    "link" (a deep link naming only the area) or "keyword" (a first SMS that was an area's
+    name); null when the resident found Benken some other way. Set once, never changed.
     """
 
     __tablename__ = "residents"
@@ -35,6 +40,7 @@ class Resident(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     area_slug: Mapped[str | None] = mapped_column(String(64))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(16))
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
 

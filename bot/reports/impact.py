@@ -16,6 +16,7 @@ answered after `until` counts as answered, as its current status already says.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from ..areas import Areas
 # The digest's definitions, so that the two staff reports count the same things alike.
 from ..domain.queries import during, is_answer
 from ..models import (
+    EVENT_SCHEDULED,
     IDEA_STATUSES,
     SAFETY_CATEGORIES,
     SAFETY_TIMES,
@@ -49,10 +51,10 @@ class Ladder:
 
     - gave_idea: authored an idea created in the period.
     - joined_dugnad: signed up in the period (any status but cancelled) for a dugnad.
-    - helped_organise: attended a dugnad that started in the period AND has authored an
-      idea (before `until`) saying they want to help make it happen. Benken records no
-      organiser role; a volunteer who also offered to carry an idea forward is our best
-      proxy for a resident who helps organise.
+    - organised: named organiser of a dugnad of the measured areas that starts in the
+      period and was not cancelled: a resident proposed it in chat and staff approved it
+      (DugnadEvent.organiser_id). The top rung; it replaces an earlier proxy (volunteers
+      who had offered to help make an idea happen), now that Benken records organisers.
     - moved_up: joined a dugnad in the period after giving an idea earlier (before that
       sign-up: before `since` or in the period).
 
@@ -61,7 +63,7 @@ class Ladder:
 
     gave_idea: int
     joined_dugnad: int
-    helped_organise: int
+    organised: int
     moved_up: int
 
 
@@ -74,6 +76,9 @@ class Impact:
     timezone: str
     residents_reached: int
     new_residents: int  # first wrote in the period
+    # Of those, by how they came (Resident.source: a poster's code, "link", "keyword"; ""
+    # for none), most first.
+    new_by_source: dict[str, int]
     ideas_by_status: dict[str, int]  # ideas created in the period, by current status
     ideas_answered: int  # of those, with a staff answer
     answered_in_time: int  # of those, first answered by the end of the promised day
@@ -113,7 +118,7 @@ async def measure(
         raise ValueError("an impact period must end after it starts")
     slugs = list(dict.fromkeys(area_slugs))
     zone = ZoneInfo(timezone)
-    reached, new = await _reach(session, slugs, since, until)
+    reached, new, by_source = await _reach(session, slugs, since, until)
     by_status, answers = await _ideas(session, slugs, since, until)
     attended = await _attended(session, slugs, since, until)
     volunteers = {resident for resident, _hours in attended}
@@ -128,6 +133,7 @@ async def measure(
         timezone=timezone,
         residents_reached=reached,
         new_residents=new,
+        new_by_source=by_source,
         ideas_by_status=by_status,
         ideas_answered=len(delays),
         answered_in_time=sum(_in_time(answered, due, zone) for _created, due, answered in answers),
@@ -137,25 +143,26 @@ async def measure(
         returning_volunteers=len(await _volunteered_before(session, volunteers, since)),
         safety_by_category=by_category,
         safety_by_time=by_time,
-        ladder=await _ladder(session, slugs, since, until, volunteers),
+        ladder=await _ladder(session, slugs, since, until),
     )
 
 
-async def _reach(session, slugs, since, until) -> tuple[int, int]:
-    """Residents reached in the period, and how many of them are new.
+async def _reach(session, slugs, since, until) -> tuple[int, int, dict[str, int]]:
+    """Residents reached in the period, how many of them are new, and where the new ones
+    came from (their source, "" for none).
 
     Benken keeps each resident's first and last message, not every message (the inbound
     log drops its link for anonymous reports), so "wrote in the period" is read as "had
     first written before its end and last wrote after its start". A resident who wrote
     before and after the period but not during it counts too: an upper bound.
     """
-    rows = await session.execute(
-        select(Resident.first_seen).where(
+    rows = (await session.execute(
+        select(Resident.first_seen, Resident.source).where(
             Resident.area_slug.in_(slugs), Resident.first_seen < until, Resident.last_seen >= since
         )
-    )
-    first_seen = rows.scalars().all()
-    return len(first_seen), sum(since <= first for first in first_seen)
+    )).all()
+    sources = Counter(source or "" for first, source in rows if since <= first)
+    return len(rows), sum(sources.values()), dict(sources.most_common())
 
 
 async def _ideas(session, slugs, since, until) -> tuple[dict[str, int], list[tuple[datetime, date, datetime | None]]]:
@@ -233,7 +240,7 @@ async def _safety(session, slugs, first_day: date, end_day: date) -> tuple[dict[
     return by_category, by_time
 
 
-async def _ladder(session, slugs, since, until, volunteers: set[int]) -> Ladder:
+async def _ladder(session, slugs, since, until) -> Ladder:
     """See Ladder for the rungs."""
 
     async def residents(query) -> set[int]:
@@ -253,9 +260,10 @@ async def _ladder(session, slugs, since, until, volunteers: set[int]) -> Ladder:
             Idea.area_slug.in_(slugs), during(Idea.created_at, since, until), Idea.author_id.is_not(None)
         )
     )
-    offered_help = await residents(
-        select(Idea.author_id).distinct().where(
-            Idea.area_slug.in_(slugs), Idea.created_at < until, Idea.wants_to_help, Idea.author_id.is_not(None)
+    organised = await residents(
+        select(DugnadEvent.organiser_id).distinct().where(
+            DugnadEvent.area_slug.in_(slugs), during(DugnadEvent.start_at, since, until),
+            DugnadEvent.status == EVENT_SCHEDULED, DugnadEvent.organiser_id.is_not(None),
         )
     )
     # An idea before the sign-up: the resident climbed from the first rung to the second.
@@ -268,6 +276,6 @@ async def _ladder(session, slugs, since, until, volunteers: set[int]) -> Ladder:
     return Ladder(
         gave_idea=len(gave_idea),
         joined_dugnad=len(await residents(signed_up)),
-        helped_organise=len(volunteers & offered_help),
+        organised=len(organised),
         moved_up=len(moved_up),
     )

@@ -52,6 +52,7 @@ def _figures(impact: Impact, t: StaffText) -> list[str]:
             impact.residents_reached,
             new=t.number(impact.new_residents),
         ),
+        *_sources(impact, t),
         _with_details(
             t, t._sn("{n} new idea", "{n} new ideas", impact.ideas),
             _counted(t, idea_status_labels(t), impact.ideas_by_status),
@@ -86,6 +87,15 @@ def _figures(impact: Impact, t: StaffText) -> list[str]:
     return lines
 
 
+def _sources(impact: Impact, t: StaffText) -> list[str]:
+    """Where new residents came from: a poster's or a place's code, a link, a keyword."""
+    if not impact.new_residents:
+        return []
+    named = {"link": t._s("a link"), "keyword": t._s("an SMS keyword"), "": t._s("no poster or link")}
+    # Translators: new residents by how they came, "poster code bib1: 3, a link: 1".
+    return [t._s("Where new residents came from: {sources}", sources=_counted(t, named, impact.new_by_source))]
+
+
 def _median(t: StaffText, days: float) -> str:
     shown = round(days, 1)
     return t._sn(
@@ -99,7 +109,7 @@ def _ladder_lines(impact: Impact, t: StaffText) -> list[str]:
     return [
         t._sn("{n} resident gave an idea", "{n} residents gave an idea", ladder.gave_idea),
         t._sn("{n} resident joined a dugnad", "{n} residents joined a dugnad", ladder.joined_dugnad),
-        t._sn("{n} resident helped organise", "{n} residents helped organise", ladder.helped_organise),
+        t._sn("{n} resident organised a dugnad", "{n} residents organised a dugnad", ladder.organised),
         t._sn(
             "{n} resident moved up from an idea to a dugnad",
             "{n} residents moved up from an idea to a dugnad",

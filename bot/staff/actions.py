@@ -8,9 +8,9 @@ from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain import dugnad, ideas
+from ..domain import dugnad, ideas, organisers, publishing
 from ..messaging import notices
-from ..models import IDEA_DONE, DugnadEvent, Idea, utcnow
+from ..models import IDEA_DONE, DugnadEvent, DugnadProposal, Idea, Resident, utcnow
 from ..text.resident import Text
 
 
@@ -25,15 +25,19 @@ async def answer_idea(
     template: str | None = None,
     template_param: str | None = None,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> int:
     """Record a staff answer and queue it to the author and every supporter, each in their
-    own language. Returns how many residents will be told."""
+    own language (with the results page's link when a published idea is done, and
+    `base_url`, PUBLIC_BASE_URL, is known). Returns how many residents will be told."""
     now = now or utcnow()
     change = await ideas.answer_idea(
         session, idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
     )
     followers = await ideas.followers(session, idea)
-    return await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now)
+    told = await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now)
+    await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
+    return told
 
 
 async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:
@@ -74,3 +78,44 @@ async def broadcast(
     rendered in each resident's language. Returns how many."""
     render = text if callable(text) else (lambda _t: text)
     return await notices.broadcast(session, area_slug, render, kind="broadcast", timezone=timezone, now=now)
+
+
+async def publish_idea(
+    session: AsyncSession, idea: Idea, summary: str | None, *, staff_id: int | None, timezone: str,
+    base_url: str | None, locale: str = "nb", photo: bool = False, now: datetime | None = None,
+) -> int:
+    """Put an idea on its area's results page; when it is done and the page has a public
+    address, its followers get the link. Returns how many residents will be told."""
+    now = now or utcnow()
+    await publishing.publish_idea(session, idea, summary, staff_id, locale=locale, photo=photo, now=now)
+    return await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
+
+
+async def tell_results_link(
+    session: AsyncSession, idea: Idea, *, timezone: str, base_url: str | None, now: datetime | None = None
+) -> int:
+    """The results page's link to a published, done idea's followers (none otherwise)."""
+    if idea.published_at is None or idea.status != IDEA_DONE or not base_url:
+        return 0
+    followers = await ideas.followers(session, idea)
+    return await notices.idea_on_results_page(session, idea, followers, base_url, timezone=timezone, now=now)
+
+
+async def approve_proposal(
+    session: AsyncSession, proposal: DugnadProposal, *, timezone: str, now: datetime | None = None, **event
+) -> DugnadEvent:
+    """Make a resident's proposed dugnad (times set by staff, see organisers.approve_proposal)
+    and tell its organiser."""
+    made = await organisers.approve_proposal(session, proposal, timezone=timezone, now=now, **event)
+    organiser = await session.get(Resident, proposal.resident_id)
+    await notices.proposal_approved(session, made, organiser, timezone=timezone, now=now)
+    return made
+
+
+async def decline_proposal(
+    session: AsyncSession, proposal: DugnadProposal, *, note: str | None, timezone: str, staff_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    await organisers.decline_proposal(session, proposal, note=note, staff_id=staff_id, now=now)
+    organiser = await session.get(Resident, proposal.resident_id)
+    await notices.proposal_declined(session, proposal, organiser, timezone=timezone, now=now)

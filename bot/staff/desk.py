@@ -58,8 +58,10 @@ class Reply:
 class Desk:
     """One staff update: who, what they may touch, and the replies gathered."""
 
-    def __init__(self, session: AsyncSession, staff: Staff, slugs: list[str], areas: Areas, timezone: str):
+    def __init__(self, session: AsyncSession, staff: Staff, slugs: list[str], areas: Areas, timezone: str,
+                 public_base_url: str | None = None):
         self.session, self.staff, self.slugs, self.areas, self.tz = session, staff, slugs, areas, timezone
+        self.public_base_url = public_base_url  # for links to the public results pages
         self.t = StaffText(staff.locale, timezone)
         self.replies: list[Reply] = []
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from ..domain import dugnad
+from ..domain import dugnad, organisers
 from ..domain.queries import SIGNUP_REF, parse_ref, places_taken_column, ref, waiting_column
 from ..models import (
     EVENT_SCHEDULED,
@@ -86,10 +86,21 @@ async def show_signups(desk: Desk, raw: str) -> None:
         hours = f" · {t.number(signup.hours)} h" if signup.hours else ""
         language = LANGUAGE_NAMES.get(locale or "", "-")
         lines.append(f"{ref(SIGNUP_REF, signup.id)} · {esc(signup.status)} · {esc(language)} · {esc(channel)}{hours}")
+    lines += organiser_lines(desk, event, await organisers.event_messages(desk.session, event.id))
     buttons = [button(t._s("D-{id} came", id=s.id), "came", s.id) for s, _l, _c in found if s.status == SIGNUP_CONFIRMED]
     if buttons:
         buttons.append(button(t._s("Everyone confirmed came"), "allcame", event.id))
     desk.say("\n".join(lines), rows(buttons, 3))
+
+
+def organiser_lines(desk: Desk, event, messages) -> list[str]:
+    """For /signups: who organises it (by the name they chose) and what they wrote."""
+    if not event.organiser_name:
+        return []
+    t = desk.t
+    lines = [esc(t._s("Organised by a resident: {name}", name=event.organiser_name))]
+    lines += [esc(t._s("{day}, to {n}: {text}", day=t.datetime(m.created_at), n=m.sent_to, text=m.text)) for m in messages]
+    return lines
 
 
 async def came(desk: Desk, signup_id: str) -> None:

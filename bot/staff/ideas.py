@@ -81,6 +81,9 @@ async def open_idea(desk: Desk, raw: str) -> None:
     ]
     moves = [s for s in ideas.IDEA_TRANSITIONS[idea.status] if s != idea.status]
     buttons = [button(statuses[s], "st", idea.id, s) for s in IDEA_STATUSES if s in moves]
+    # The public results page (bot/staff/outreach.py asks the summary).
+    buttons.append(button(t._s("Take off the results page"), "unpub", idea.id) if idea.published_at
+                   else button(t._s("Publish on the results page"), "pub", idea.id))
     desk.say("\n".join(lines), rows(buttons, 3))
     # A Telegram file id can be sent again; a photo kept elsewhere is named in the export.
     if idea.photo_ref and not idea.photo_ref.startswith(("file:", "http")):

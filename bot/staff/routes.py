@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from . import dugnads, ideas, reach
+from . import dugnads, ideas, outreach, reach
 from .desk import Desk, cancel, staff_help
 
 Handler = Callable[..., Awaitable[None]]
 
 COMMANDS: dict[str, Handler] = {"staff": staff_help, "cancel": cancel, **ideas.COMMANDS, **dugnads.COMMANDS,
-                                **reach.COMMANDS}
-BUTTONS: dict[str, Handler] = {**ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS}
-TEXT_STEPS: dict[str, Handler] = {**ideas.TEXT_STEPS, **dugnads.TEXT_STEPS, **reach.TEXT_STEPS}
+                                **reach.COMMANDS, **outreach.COMMANDS}
+BUTTONS: dict[str, Handler] = {**ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS, **outreach.BUTTONS}
+TEXT_STEPS: dict[str, Handler] = {**ideas.TEXT_STEPS, **dugnads.TEXT_STEPS, **reach.TEXT_STEPS,
+                                  **outreach.TEXT_STEPS}
 
 
 async def on_command(desk: Desk, name: str, args: list[str]) -> None:

@@ -2,7 +2,7 @@
 resident and MENU after every finished flow."""
 
 from ..steps import Flow
-from . import dugnad, idea, menu, mine, onboarding, privacy, safety
+from . import dugnad, idea, menu, mine, onboarding, organise, privacy, safety
 
 ONBOARDING = onboarding.FLOW.name
 MENU = menu.FLOW.name
@@ -16,6 +16,7 @@ FLOWS: dict[str, Flow] = {
         idea.FLOW,
         idea.BROWSE_FLOW,
         dugnad.FLOW,
+        organise.FLOW,
         safety.FLOW,
         mine.FLOW,
         privacy.FLOW,

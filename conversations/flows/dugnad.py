@@ -15,7 +15,7 @@ from bot.domain.queries import places_taken
 from bot.models import SIGNUP_CANCELLED, SIGNUP_CONFIRMED, DugnadEvent, Signup
 from bot.text.resident import Text
 
-from ..messages import Choice
+from ..messages import Choice, Outbound, numbered
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step, yes_no
 
 
@@ -39,10 +39,10 @@ async def ask_list(ctx: Ctx) -> Prompt:
     t = ctx.t
     events = await upcoming_events(ctx.session, ctx.resident.area_slug, now=ctx.now)
     if not events:
-        return Prompt(
+        return _with_organise(ctx, Prompt(
             t._("No dugnad is planned in {area} right now. Please look again soon!", area=t.ltr(ctx.area.name)),
             [Choice("menu", t._("Back to the menu"))],
-        )
+        ))
     choices = [
         Choice(
             str(event.id),
@@ -51,13 +51,24 @@ async def ask_list(ctx: Ctx) -> Prompt:
         for event, taken in events
     ]
     choices.append(Choice("menu", t._("Back to the menu")))
-    return Prompt(t._("Coming dugnads in {area}. Which one do you want to join?", area=t.ltr(ctx.area.name)), choices)
+    return _with_organise(ctx, Prompt(
+        t._("Coming dugnads in {area}. Which one do you want to join?", area=t.ltr(ctx.area.name)), choices
+    ))
+
+
+def _with_organise(ctx: Ctx, prompt: Prompt) -> Prompt:
+    """Offers organising a dugnad last, where the message can afford it: by SMS it is
+    not in the main menu (menu.py), so it is found here."""
+    offered = Prompt(prompt.text, [*prompt.choices, Choice("organise:", ctx.t._("Organise a dugnad"))])
+    return offered if ctx.can.fits(numbered(Outbound(offered.text, tuple(offered.choices), rtl=ctx.t.rtl))) else prompt
 
 
 async def take_list(ctx: Ctx, answer: Answer) -> str:
-    """Remembers the chosen event; shows it next."""
+    """Remembers the chosen event; shows it next (or starts organising one)."""
     if answer.choice == "menu":
         return DONE
+    if answer.choice == "organise:":
+        return answer.choice
     ctx.data["event"] = int(answer.choice)
     return "event"
 
@@ -78,6 +89,8 @@ async def ask_event(ctx: Ctx) -> Prompt:
         t._("Where: {place}", place=t.ltr(event.place)),
         free_places(t, event, taken).capitalize(),
     ]
+    if event.organiser_name:  # a resident organises it: by the name they chose
+        lines.append(t._("Organised by {name}, a neighbour.", name=t.ltr(event.organiser_name)))
     signup = await _own_signup(ctx, event.id)
     if signup is not None:
         lines.append(t._("You are signed up ({ref}).", ref=t.ref("D", signup.id)))

@@ -37,6 +37,10 @@ async def main_menu_prompt(ctx: Ctx) -> Prompt:
             # in the help text.
             Choice("dugnad:", t._("Join a dugnad")),
             Choice("safety:", t._("Tell us where you feel unsafe")),
+            # The top rung of taking part: propose a dugnad and organise it. By SMS the
+            # menu would cost a fourth segment in some languages: there it is offered
+            # under "Join a dugnad" instead (dugnad.py), and the menu keeps its numbers.
+            *([] if ctx.can.compact else [Choice("organise:", t._("Organise a dugnad"))]),
             Choice("browse:", t._("Ideas from your area")),
             Choice("mine:", t._("My ideas and sign-ups")),
             Choice("language:", t._("Language")),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from bot.domain.arrivals import FROM_KEYWORD, FROM_LINK, parse_payload
 from bot.text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
 
-from ..messages import Choice
+from ..matching import normalize
+from ..messages import TEXT, Choice, Inbound
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
 
 OTHER_LANGUAGE = "other"
+PRESET_AREA = "_preset_area"  # kept when the onboarding flow begins (engine keys start with _)
 
 
 def _language_choices() -> list[Choice]:
@@ -50,6 +53,8 @@ async def take_language(ctx: Ctx, answer: Answer) -> str:
         ctx.data["all_languages"] = True
         return "language"
     ctx.set_locale(answer.choice)
+    if ctx.config.areas.get(ctx.data.get(PRESET_AREA)):  # from a poster: the area is known
+        return await take_area(ctx, Answer(choice=ctx.data[PRESET_AREA]))
     return "area"
 
 
@@ -69,6 +74,26 @@ async def take_area(ctx: Ctx, answer: Answer) -> str:
         )
     )
     return DONE
+
+
+def arrive(ctx: Ctx, inbound: Inbound) -> None:
+    """Notes where a first contact came from: a deep link's `/start <area>[_<source>]`
+    or an SMS that is an area's name or slug preselects the area (asked after the
+    language as usual, then skipped) and records the source once."""
+    if inbound.kind != TEXT or ctx.resident.source:
+        return
+    command, _, payload = inbound.text.strip().partition(" ")
+    if command.lower().split("@")[0] == "/start" and payload.strip():
+        slug, source = parse_payload(payload)
+        found = ctx.config.areas.get(slug)
+        source = source or FROM_LINK
+    else:
+        typed = normalize(inbound.text)
+        found = next((a for a in ctx.config.areas if typed and typed in (normalize(a.slug), normalize(a.name))), None)
+        source = FROM_KEYWORD
+    if found is not None:
+        ctx.data[PRESET_AREA] = found.slug
+        ctx.resident.source = source
 
 
 FLOW = Flow("onboarding", "language", {"language": Step(ask_language, take_language), "area": Step(ask_area, take_area)})

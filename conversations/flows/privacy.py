@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.dugnad import event_title, every_signup
 from bot.domain.ideas import resident_ideas, supported_idea_ids
+from bot.domain.organisers import PROPOSAL_REF, resident_proposals
 from bot.domain.residents import erase_resident
 from bot.domain.safety import named_reports
 from bot.text.labels import idea_statuses, safety_categories, signup_statuses, staff_answer
@@ -48,6 +49,10 @@ async def my_data(ctx: Ctx) -> list[str]:
         t._("Area: {area}", area=t.ltr(ctx.area.name) if ctx.area else "-"),
         t._("First message: {date}", date=t.date(resident.first_seen.astimezone(t.zone).date())),
     ]
+    if resident.source:  # a poster's or a place's code, from a link or an SMS keyword
+        lines.append(t._("How you found Benken: {source}", source=t.ltr(resident.source)))
+    for proposal in await resident_proposals(session, resident):
+        lines.append(f"{t.ref(PROPOSAL_REF, proposal.id)}: “{proposal.what}” ({t.ltr(proposal.organiser_name)})")
     statuses = idea_statuses(t)
     for idea, answer in await resident_ideas(session, resident):
         lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{idea.text}”")

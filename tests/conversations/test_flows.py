@@ -61,6 +61,7 @@ async def test_main_menu_order(app):
         "Share an idea",
         "Join a dugnad",
         "Tell us where you feel unsafe",
+        "Organise a dugnad",
         "Ideas from your area",
         "My ideas and sign-ups",
         "Language",
@@ -206,7 +207,7 @@ async def test_dugnad_sign_up_waiting_list_cancel_and_offer(app, session):
     await second.say("1")
     assert "number 1 on the waiting list (D-2)" in second.text
 
-    await first.say("5")  # My ideas and sign-ups
+    await first.say("6")  # My ideas and sign-ups
     assert "D-1" in first.text and "You have a place" in first.text
     await first.script("cancel d-1", "yes")
     assert "D-1 is cancelled" in first.text
@@ -220,7 +221,7 @@ async def test_dugnad_sign_up_waiting_list_cancel_and_offer(app, session):
     assert signups == {1: "cancelled", 2: "offered"}
     assert offer.kind == "waitlist_offer" and "Spring clean-up" in offer.text
 
-    await second.say("5")
+    await second.say("5")  # by SMS the menu has no "Organise a dugnad": the same numbers
     assert "Take the place D-2" in second.text
     await second.say("take")
     assert "The place is yours" in second.text
@@ -232,6 +233,7 @@ async def test_no_dugnad_planned(app):
     chat = await onboard(app)
     await chat.say("join a dugnad")
     assert "No dugnad is planned in Furuset" in chat.text
+    assert chat.choices == ["Back to the menu", "Organise a dugnad"]
     await chat.say("1")
     assert chat.choices[0] == "Share an idea"
 
@@ -276,7 +278,7 @@ async def test_unreadable_location_asks_again(app):
 async def test_support_an_idea_once_and_see_it_in_my_things(app):
     author, neighbour = await onboard(app), await onboard(app)
     await author.script("1", "Outdoor gym by the lake", "2", "skip", "skip", "yes", "send")
-    await neighbour.say("4")
+    await neighbour.say("5")
     assert "Outdoor gym by the lake" in neighbour.text and "0 supporters" in neighbour.text
     await neighbour.say("support")
     assert "You now support I-1" in neighbour.text
@@ -332,7 +334,7 @@ async def test_see_my_data_shows_past_and_cancelled_sign_ups_too(app, session):
 async def test_delete_everything(app):
     chat = await onboard(app)
     await chat.script("1", "Flowers along the main road", "6", "skip", "skip", "no", "send")
-    await chat.script("8", "2", "1")
+    await chat.script("9", "2", "1")
     assert await count(app, Idea) == 0 and await count(app, Resident) == 0
 
 

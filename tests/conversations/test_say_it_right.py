@@ -100,7 +100,7 @@ async def test_help_gives_the_emergency_numbers_first_everywhere(app, locale):
         assert numbers_first(chat), word
         assert t._("What is your idea about?") in chat.text  # and the same question again
     await chat.say("/menu")
-    await chat.say("7")  # Help in the menu
+    await chat.say("8")  # Help in the menu
     assert numbers_first(chat)
 
 
@@ -248,7 +248,7 @@ async def test_a_typed_cancel_word_on_a_button_does_what_the_button_does(app, se
         await chat.say(word)
         assert t._("Do you want to cancel {ref}?", ref=t.ref("D", 1)) in chat.text, word
         await chat.say(t._("No"))
-    await chat.say("5")  # My ideas and sign-ups: "Cancel D-1"
+    await chat.say("6")  # My ideas and sign-ups: "Cancel D-1"
     for word in _cancel_words(t, t._("Cancel {ref}", ref=t.ref("D", 1))):
         await chat.say(word)
         assert t._("Do you want to cancel {ref}?", ref=t.ref("D", 1)) in chat.text, word
