@@ -181,9 +181,11 @@ def _period(app, args) -> tuple[list[str], datetime, datetime]:
 async def _chat(app, args) -> None:
     from conversations.messages import TEXT
 
+    from .app import warm_up_language_id
     from .channels import console
     from .messaging.inbox import receive
 
+    warm_up_language_id()
     async with app.sessions() as session, session.begin():
         if await demo.is_empty(session):
             await demo.load_demo(session, app.areas, app.settings.timezone)

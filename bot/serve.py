@@ -10,7 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from telegram import Update
 
-from .app import App, Runtime, open_runtime, recurring_jobs
+from .app import App, Runtime, open_runtime, recurring_jobs, warm_up_language_id
 from .messaging import outbox
 from .models import utcnow
 from .web import TELEGRAM_WEBHOOK_PATH, create_web
@@ -32,6 +32,7 @@ def schedule(runtime: Runtime) -> AsyncIOScheduler:
 
 
 async def serve(app: App, host: str, port: int) -> None:
+    warm_up_language_id()
     async with open_runtime(app) as runtime:
         if runtime.telegram is not None:
             await _register_webhook(runtime)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -20,12 +18,8 @@ from ..models import (
     SafetyReport,
     utcnow,
 )
-from . import dugnad
-
-
-def upsert(session: AsyncSession):
-    """The dialect's INSERT, for INSERT … ON CONFLICT DO NOTHING."""
-    return postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+from . import dugnad, translations
+from .queries import upsert  # noqa: F401  (inbox and outbox take it from here)
 
 
 async def find_or_create_resident(
@@ -97,10 +91,18 @@ async def erase_resident(
     now = now or utcnow()
     for signup, _event in await dugnad.resident_signups(session, resident, now=now):
         await dugnad.cancel_signup(session, signup, timezone=timezone, now=now)
+    # Their words leave the translation cache with them (kept ideas keep theirs).
+    reports = (await session.execute(
+        select(SafetyReport.place_text, SafetyReport.details).where(SafetyReport.resident_id == resident.id)
+    )).all()
+    gone = [text for row in reports for text in row if text]
     if keep_ideas:
         await session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
     else:
+        ideas = (await session.execute(select(Idea.text, Idea.place_text).where(Idea.author_id == resident.id))).all()
+        gone += [text for row in ideas for text in row if text]
         await session.execute(delete(Idea).where(Idea.author_id == resident.id))
+    await translations.forget(session, gone)
     await session.execute(delete(SafetyReport).where(SafetyReport.resident_id == resident.id))
     # The rest (state, supports, sign-ups, outbox, inbound log) cascades with the row.
     await session.execute(delete(ConversationState).where(ConversationState.resident_id == resident.id))
