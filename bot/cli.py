@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--note", help="the staff's own words, sent as written")
     status.add_argument("--template", choices=ANSWER_TEMPLATES, help="a ready-made answer, translated for each resident")
     status.add_argument("--param", help="the template's season (spring, summer, autumn, winter) or agency name")
+    status.add_argument("--preview", action="store_true",
+                        help="print what each language's readers would get (machine translated), and send nothing")
 
     exporter = commands.add_parser("export", help="write records to stdout")
     exporter.add_argument("kind", choices=export.KINDS)
@@ -243,13 +245,34 @@ async def _digest(app, args) -> None:
 
 
 async def _idea_status(app, args) -> None:
+    from .staff import previews
+    from .text.staff import STAFF_DEFAULT_LOCALE, StaffText
+
     number = parse_ref(args.id, IDEA_REF)
     if number is None:
         raise UsageError(f"idea id: expected 12 or I-12, got {args.id!r}")
-    async with app.sessions() as session, session.begin():
+    async with app.sessions() as session:
         idea = await session.get(Idea, number)
         if idea is None:
             raise UsageError(f"no idea I-{number}")
+        try:
+            ideas.check_answer(idea, args.status, args.template, args.param)
+        except ideas.TransitionRefused as refused:
+            raise UsageError(str(refused)) from None
+    shares = []
+    if args.preview or (app.translator is not None and args.note):
+        # The note is translated now, before anything is recorded (the answer then reads
+        # the translations from the cache); --preview stops here and sends nothing.
+        shares = await previews.preview_answer(app, number, args.status, note=args.note, template=args.template,
+                                               template_param=args.param, language=STAFF_DEFAULT_LOCALE)
+    if args.preview:
+        t = StaffText("en", app.settings.timezone)
+        for share in shares:
+            print(f"{share.language}: {previews.share_heading(t, share)}\n{share.text}\n")
+        print(f"I-{number}: nothing sent (--preview)")
+        return
+    async with app.sessions() as session, session.begin():
+        idea = await session.get(Idea, number)
         try:
             told = await actions.answer_idea(
                 session, idea, args.status, note=args.note, timezone=app.settings.timezone,
@@ -258,6 +281,8 @@ async def _idea_status(app, args) -> None:
         except ideas.TransitionRefused as refused:
             raise UsageError(str(refused)) from None
     print(f"I-{idea.id}: {args.status}; {told} resident(s) will be told")
+    for share in previews.untranslated(shares):
+        print(f"{share.language}: the note goes as written, not translated ({share.problem})")
 
 
 async def _staff_add(app, args) -> None:

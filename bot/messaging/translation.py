@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.translations import FIELDS, IDEA, MODELS, SAFETY, cached, source_language, store, words
@@ -259,8 +259,3 @@ async def translate_words(
             await store(session, text, source, language, translator.name, translated)
         found[language] = Rendition(language, translated)
     return found
-
-
-def failing_tasks():
-    """Tasks that have failed at least once and still wait (for the digest's warning)."""
-    return and_(TranslationTask.status == TRANSLATION_PENDING, TranslationTask.attempts > 0)
