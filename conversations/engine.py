@@ -22,6 +22,7 @@ from bot.text.resident import LOCALES, Text
 
 from .flows import FLOWS, MENU, ONBOARDING
 from .flows.menu import help_text
+from .flows.onboarding import preselect_language
 from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
 from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
@@ -108,6 +109,8 @@ async def handle(
 
     idle = now - state.updated_at > IDLE_RESET
     if is_new or not state.step:
+        if is_new and inbound.kind == TEXT:
+            preselect_language(ctx, inbound.text)
         await _begin(ctx, ONBOARDING)
     elif idle and (state.flow != MENU or state.step == CONFIRM_STOP) and resident.onboarded:
         ctx.say(ctx.t._("Welcome back! It has been a while, so we start again from the menu."))

@@ -144,9 +144,13 @@ async def invite_helpers(
 
 def machine_translated(t: Text, translated: str, original: str) -> str:
     """Words a machine translated for this reader, with the original below them."""
-    # Translators: under a machine translation of the district's words (or
-    # another resident's); the original words follow on the next line.
-    return f"{translated}\n{t._('(Translated by a machine. The original:)')}\n{original}"
+    return "\n".join([translated, _original_below(t), original])
+
+
+def _original_below(t: Text) -> str:
+    # Translators: under a machine translation of the district's words (or of
+    # another resident's idea); the original words follow on the next line.
+    return t._("(Translated by a machine. The original:)")
 
 
 async def translations_by_language(
@@ -246,7 +250,7 @@ def you_said_we_did_text(t: Text, idea: Idea, translated: str | None) -> str:
         ref=t.ref("I", idea.id), text=quote,
     )
     if translated:
-        text += f"\n{t._('(Translated by a machine. The original:)')}\n“{shorten(idea.text, YOU_SAID_WE_DID_QUOTE)}”"
+        text += "\n" + _original_below(t) + "\n“" + shorten(idea.text, YOU_SAID_WE_DID_QUOTE) + "”"
     return text
 
 

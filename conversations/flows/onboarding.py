@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
+from bot.text.language_id import clearly_ours
+from bot.text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, Text
 
 from ..messages import Choice
 from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
@@ -22,6 +23,17 @@ def greeting(t: Text) -> str:
         "Hello! This is Benken, the bench where neighbours share ideas, "
         "help out and tell the district what matters."
     )
+
+
+def preselect_language(ctx: Ctx, first_words: str) -> None:
+    """Where every character costs (SMS), a first message clearly written in one of our
+    languages is answered in it, with "Other language" one number away, instead of the
+    menu in ten scripts (three segments on its own)."""
+    if ctx.resident.locale or not ctx.can.compact:
+        return
+    language = clearly_ours(first_words, LOCALES)
+    if language is not None:
+        ctx.set_locale(language)
 
 
 async def ask_language(ctx: Ctx) -> Prompt:
