@@ -31,6 +31,8 @@ PHRASEBOOK = {
         "We need more benches near the playground",
     ("nb", "ar", "Vi setter opp benken i mai."): "سنضع المقعد في مايو.",
     ("nb", "so", "Vi setter opp benken i mai."): "Kursiga waxaan dhigeynaa bisha Maajo.",
+    ("en", "ar", "We put up the bench in May."): "سنضع المقعد في مايو.",
+    ("en", "so", "We put up the bench in May."): "Kursiga waxaan dhigeynaa bisha Maajo.",
 }
 LIBRE_DEFAULT = ("nb", "en", "ar", "ur", "pl", "tr", "uk", "fa")  # Argos has no Somali or Tigrinya
 AZURE_LANGUAGES = ("nb", "en", "ar", "so", "ur", "pl", "ti", "tr", "uk", "fa", "prs", "da", "sv", "ru")
