@@ -59,6 +59,22 @@ async def cached(
     return (await session.execute(query.order_by(Translation.id.desc()).limit(1))).scalar_one_or_none()
 
 
+async def cached_many(
+    session: AsyncSession, texts: list[tuple[str, str]], targets: tuple[str, ...]
+) -> dict[tuple[str, str, str], str]:
+    """Translations of many (text, source) pairs in one query, keyed by (text hash, source,
+    target): for exports, a batch of rows at a time."""
+    hashes = sorted({text_hash(text) for text, _source in texts if text})
+    if not hashes:
+        return {}
+    rows = await session.execute(
+        select(Translation.text_hash, Translation.source, Translation.target, Translation.text)
+        .where(Translation.text_hash.in_(hashes), Translation.target.in_(targets))
+        .order_by(Translation.id)
+    )
+    return {(h, source, target): text for h, source, target, text in rows.all()}  # the newest wins
+
+
 async def store(session: AsyncSession, text: str, source: str, target: str, provider: str, translated: str) -> None:
     """Keep a translation; the same one stored twice (two workers) is kept once."""
     await session.execute(

@@ -161,3 +161,20 @@ async def test_without_a_translator_only_the_language_is_found(app, language_id_
         assert (await session.execute(select(TranslationTask))).all() == []
     text = render_text(await _digest(app, now), "nb")
     assert "Potrzebujemy" in text and "Maskinoversatt" not in text
+
+
+async def test_exports_carry_the_language_and_the_machine_translations(azure_app, fake_azure, language_id_ready):
+    import csv
+    import io
+
+    from bot.reports import export
+
+    now = daytime()
+    await _idea(azure_app, now=now - timedelta(hours=1))
+    await translation.tick(azure_app, now=now)
+    out = io.StringIO()
+    assert await export.write(azure_app, "ideas", "csv", None, out) == 1
+    row = next(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["text"] == SOMALI and row["language"] == "so" and row["written_in"] == "so"
+    assert row["text_nb"] == "Vi trenger flere benker nær lekeplassen"
+    assert row["text_en"] == "We need more benches near the playground" and row["place_nb"] == ""

@@ -57,6 +57,32 @@ async def answer_with_a_note(telegram, ids) -> list[dict]:
     return await telegram.send(fake.text, STAFF_ID, NOTE)
 
 
+async def test_the_desk_shows_an_idea_with_its_machine_translation(telegram, fake_azure, language_id_ready):
+    from bot.messaging import translation
+
+    ids = await seed(telegram.app)
+    await translation.tick(telegram.app)
+    listed = texts(await telegram.send(telegram.fake.text, STAFF_ID, "/ideas"))
+    assert "Machine translation from Arabic: [ar>en] نحتاج إلى مقعد" in listed
+    card = texts(await telegram.send(telegram.fake.text, STAFF_ID, f"/idea {ids['idea']}"))
+    assert "نحتاج إلى مقعد قرب المدرسة" in card and "Machine translation from Arabic: [ar>en]" in card
+    assert "Written in Arabic" in card
+
+
+async def test_you_said_we_did_quotes_the_idea_in_each_language(telegram, fake_azure):
+    app, fake = telegram.app, telegram.fake
+    ids = await seed(app)
+    async with app.sessions() as session, session.begin():
+        await ideas.answer_idea(session, await session.get(Idea, ids["idea"]), "done", note=None)
+    # "Tell the whole area" (the button under a "done" answer), pressed by its callback data.
+    preview = texts(await telegram.send(fake.tap, STAFF_ID, f"staff|ysd|{ids['idea']}", 1))
+    assert "Soomaali: 1 resident, 1 by SMS" in preview and "[ar>so] نحتاج إلى مقعد" in preview
+    assert await outbox(app) == {}
+    await telegram.send(fake.tap_label, STAFF_ID, "Send to all")
+    somali = (await outbox(app))[ids["supporter"]]
+    assert "[ar>so] نحتاج إلى مقعد" in somali and "“نحتاج إلى مقعد قرب المدرسة”" in somali
+
+
 async def test_a_staff_note_reaches_arabic_and_somali_residents_translated_with_the_original(telegram, fake_azure):
     app = telegram.app
     ids = await seed(app)
