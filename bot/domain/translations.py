@@ -27,6 +27,7 @@ IDEA, SAFETY = "idea", "safety"  # the kinds of resident text staff read
 FIELDS = {IDEA: {"text": "text", "place": "place_text"}, SAFETY: {"place": "place_text", "details": "details"}}
 MODELS = {IDEA: Idea, SAFETY: SafetyReport}
 
+IN_CHUNK = 900  # ids or hashes in one IN (...): well under SQLite's limit on bound parameters
 # What staff see beside an original.
 SAME = "same"  # written in the staff member's language: nothing to translate
 NONE = "none"  # no translator configured, or the text came before one was
@@ -65,14 +66,15 @@ async def cached_many(
     """Translations of many (text, source) pairs in one query, keyed by (text hash, source,
     target): for exports, a batch of rows at a time."""
     hashes = sorted({text_hash(text) for text, _source in texts if text})
-    if not hashes:
-        return {}
-    rows = await session.execute(
-        select(Translation.text_hash, Translation.source, Translation.target, Translation.text)
-        .where(Translation.text_hash.in_(hashes), Translation.target.in_(targets))
-        .order_by(Translation.id)
-    )
-    return {(h, source, target): text for h, source, target, text in rows.all()}  # the newest wins
+    found: dict[tuple[str, str, str], str] = {}
+    for start in range(0, len(hashes), IN_CHUNK):
+        rows = await session.execute(
+            select(Translation.text_hash, Translation.source, Translation.target, Translation.text)
+            .where(Translation.text_hash.in_(hashes[start:start + IN_CHUNK]), Translation.target.in_(targets))
+            .order_by(Translation.id)
+        )
+        found.update({(h, source, target): text for h, source, target, text in rows.all()})  # the newest wins
+    return found
 
 
 async def store(session: AsyncSession, text: str, source: str, target: str, provider: str, translated: str) -> None:
@@ -118,32 +120,43 @@ async def staff_translations(
     What the digest, the Telegram desk, exports and the web desk show side by side."""
     found: dict[tuple[str, int], dict[str, MachineTranslation]] = {}
     for kind in (IDEA, SAFETY):
-        ids = sorted({number for k, number in texts if k == kind})
-        if not ids:
-            continue
-        model = MODELS[kind]
-        records = (await session.execute(select(model).where(model.id.in_(ids)))).scalars().all()
-        column = TranslationTask.idea_id if kind == IDEA else TranslationTask.report_id
-        tasks: dict[tuple[int, str], TranslationTask] = {}
-        for task in (await session.execute(
-            select(TranslationTask).where(column.in_(ids), TranslationTask.target == target).order_by(TranslationTask.id)
-        )).scalars():
-            tasks[(getattr(task, column.key), task.field)] = task  # the newest provider's task wins
-        for record in records:
-            source = source_language(record)
-            shown = {}
-            for field, original in words(record, kind).items():
-                shown[field] = await _shown(session, field, original, source, target, tasks.get((record.id, field)))
-            found[(kind, record.id)] = shown
+        every = sorted({number for k, number in texts if k == kind})
+        for start in range(0, len(every), IN_CHUNK):
+            found.update(await _staff_translations(session, kind, every[start:start + IN_CHUNK], target))
     return found
 
 
-async def _shown(
-    session: AsyncSession, field: str, original: str, source: str, target: str, task: TranslationTask | None
+async def _staff_translations(
+    session: AsyncSession, kind: str, ids: list[int], target: str
+) -> dict[tuple[str, int], dict[str, MachineTranslation]]:
+    """staff_translations for up to IN_CHUNK records of one kind: three queries."""
+    model = MODELS[kind]
+    records = (await session.execute(select(model).where(model.id.in_(ids)))).scalars().all()
+    column = TranslationTask.idea_id if kind == IDEA else TranslationTask.report_id
+    tasks: dict[tuple[int, str], TranslationTask] = {}
+    for task in (await session.execute(
+        select(TranslationTask).where(column.in_(ids), TranslationTask.target == target).order_by(TranslationTask.id)
+    )).scalars():
+        tasks[(getattr(task, column.key), task.field)] = task  # the newest provider's task wins
+    texts = await cached_many(
+        session, [(text, source_language(r)) for r in records for text in words(r, kind).values()], (target,)
+    )
+    found: dict[tuple[str, int], dict[str, MachineTranslation]] = {}
+    for record in records:
+        source = source_language(record)
+        found[(kind, record.id)] = {
+            field: _shown(field, original, source, target, texts.get((text_hash(original), source, target)),
+                          tasks.get((record.id, field)))
+            for field, original in words(record, kind).items()
+        }
+    return found
+
+
+def _shown(
+    field: str, original: str, source: str, target: str, text: str | None, task: TranslationTask | None
 ) -> MachineTranslation:
     if source == target:
         return MachineTranslation(field, original, source, target, None, SAME)
-    text = await cached(session, original, source, target)
     if text is not None:
         return MachineTranslation(field, original, source, target, text, TRANSLATION_DONE)
     if task is None:
