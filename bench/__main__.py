@@ -6,6 +6,9 @@ with progress on stderr, written to bench/RESULTS.md.
 3. digest and export at scale on SQLite (bench/scale.py)
 4. SMS cost per language (bench/sms_cost.py)
 5. parts 1 and 3 on PostgreSQL, and two worker processes (bench/postgres.py)
+6. language identification and the first SMS's cost per language (bench/languages.py)
+
+`python -m bench languages` runs part 6 alone and replaces only its section of RESULTS.md.
 
 Temporary SQLite files and PostgreSQL databases (`benken_bench_<pid>_…`) are removed at
 the end, also after a failure. A part that fails is reported as such; the others go on.
@@ -22,7 +25,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from . import broadcast, inbound, postgres, report, scale, sms_cost
+from . import broadcast, inbound, languages, postgres, report, scale, sms_cost
 from .common import POSTGRES_URL, ROOT, Databases, log, machine, postgres_available, postgres_version
 
 BUDGET_SECONDS = 600
@@ -79,6 +82,7 @@ async def main() -> Path:
         results["part2"] = await part("part 2: broadcast", lambda: broadcast.run_part(dbs, prototype_if=on_time), started)
         results["part3"] = await part("part 3: digest and export on SQLite", lambda: scale.run_part(dbs, "sqlite"), started)
         results["part4"] = await part("part 4: SMS cost", sms_cost.run_part, started)
+        results["part6"] = await part("part 6: languages in and out", languages.run_part, started)
         if pg:
             results["part5"] = await part("part 5: PostgreSQL", lambda: postgres.run_part(dbs), started)
         else:
@@ -95,6 +99,14 @@ async def main() -> Path:
     return path
 
 
+async def languages_only() -> Path:
+    started = time.monotonic()
+    result = await part("part 6: languages in and out", languages.run_part, started)
+    path = report.write_part6(result)
+    log(f"part 6 done in {time.monotonic() - started:.0f} s; its section of {path.relative_to(ROOT)} rewritten")
+    return path
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(languages_only() if sys.argv[1:] == ["languages"] else main())
     sys.exit(0)

@@ -614,6 +614,7 @@ def write(results: dict) -> Path:
     lines += _section("3. Digest and export at scale (SQLite)", results.get("part3"), lambda p: part3(p, "SQLite"))
     lines += _section("4. SMS cost per language", results.get("part4"), part4)
     lines += _section("5. PostgreSQL", results.get("part5"), lambda p: part5(p, echo))
+    lines += _section(PART6_TITLE, results.get("part6"), part6)
     lines += [
         "## Raw results",
         "",
@@ -627,4 +628,62 @@ def write(results: dict) -> Path:
         "",
     ]
     RESULTS.write_text("\n".join(lines))
+    return RESULTS
+
+
+def part6(part: dict) -> list[str]:
+    ident, cost = part["identification"], part["first_contact"]
+    lines = [
+        "**How.** `bench/languages.py`. Language identification: `bot.text.language_id.detect` on the labelled set "
+        "`tests/data/language_id.tsv` (30 short resident texts a language: plain, mixed with Norwegian place "
+        "names or English words, misspelt or without diacritics, and five of 20 characters or fewer). "
+        "*Undecided* means lingua was not sure enough (the job then uses the language the resident chose). "
+        f"Loading lingua's models took {ident['load_seconds']:.1f} s (a thread at start-up); a text then takes "
+        f"{ident['ms_per_text']:.2f} ms. The set was written by the developers, not by native speakers: real "
+        "Arabic, Urdu and Dari texts (dialect, Roman Urdu) will be harder than these.",
+        "",
+        "| language | over 20 characters: right / undecided / wrong | ≥ 90 % | 20 or fewer: right / undecided / wrong "
+        "| taken for | clearly this language (first SMS) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in ident["rows"]:
+        n, right, undecided, wrong = r["long"]
+        s_n, s_right, s_undecided, s_wrong = r["short"]
+        taken = ", ".join(f"{code} ×{count}" for code, count in sorted(r["wrong_as"].items())) or "—"
+        lines.append(f"| {r['language']} ({r['locale']}) | **{right}/{n} ({right / n:.0%})** / {undecided} / {wrong} | "
+                     f"{verdict(right / n >= 0.9)} | {s_right}/{s_n} / {s_undecided} / {s_wrong} | {taken} | "
+                     f"{r['clearly']}/{r['texts']} |")
+    lines += [
+        "",
+        "**First SMS from a new number.** Segments of Benken's first answer (what the resident is charged for "
+        "nothing; Twilio bills each segment), averaged over the labelled set's plain texts of each language sent "
+        "as a first SMS. *Before*: the greeting in Norwegian and English, then the ten-language menu. *After*: "
+        "when the SMS is clearly in one of our languages, the greeting in it with “1. Continue / 2. Other "
+        "language”; otherwise as before.",
+        "",
+        "| language | first SMS texts | greeted in their language | segments before | segments after (max) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in cost["rows"]:
+        lines.append(f"| {r['language']} ({r['locale']}) | {r['texts']} | {r['greeted']} | {r['before']:.1f} | "
+                     f"**{r['after']:.1f}** ({r['after_max']}) |")
+    return lines
+
+
+PART6_TITLE = "6. Ten languages in, ten languages out"
+
+
+def write_part6(part: dict) -> Path:
+    """Part 6 alone (`python -m bench languages`): its section of RESULTS.md replaced or
+    added, the other sections left as the last full run wrote them."""
+    section = "\n".join(_section(PART6_TITLE, part, part6))
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benken benchmarks\n\n"
+    start = text.find(f"## {PART6_TITLE}")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
+    else:
+        raw = text.find("## Raw results")
+        text = (text[:raw] + section + "\n" + text[raw:]) if raw >= 0 else text + "\n" + section
+    RESULTS.write_text(text)
     return RESULTS

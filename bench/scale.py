@@ -25,7 +25,7 @@ import io
 import random
 import time
 import tracemalloc
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -7,6 +7,7 @@ run on a schedule. Nothing else constructs clients; everything opened here is cl
 from __future__ import annotations
 
 import asyncio
+import threading
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import time
@@ -19,6 +20,7 @@ from conversations.steps import EngineConfig
 
 from . import db
 from .areas import Areas, load_areas
+from .providers import translation
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
 RECOVER_EVERY_SECONDS = 60  # stale claims (older than outbox.STALE_CLAIM) are settled within a minute
 TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
+TRANSLATE_EVERY_SECONDS = 20  # staff read a new idea in their language within a minute or so
 
 
 def run_loop(main):
@@ -50,6 +53,7 @@ class App:
     areas: Areas
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    translator: translation.Translator | None = None  # BENKEN_TRANSLATOR; None for "none"
 
     @property
     def conversation(self) -> EngineConfig:
@@ -61,11 +65,22 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
     # Areas first: a broken areas file should stop us before we touch the database.
     areas = load_areas(settings.areas_file)
     engine = db.create_engine(settings.database_url)
+    translator = translation.build(
+        settings.translator,
+        libretranslate_url=settings.libretranslate_url,
+        libretranslate_api_key=settings.libretranslate_api_key,
+        azure_key=settings.azure_translator_key,
+        azure_region=settings.azure_translator_region,
+        azure_endpoint=settings.azure_translator_endpoint,
+        sensitive=settings.translate_sensitive,
+    )
     try:
         if migrate:
             await db.upgrade(engine)
-        yield App(settings, areas, engine, db.session_factory(engine))
+        yield App(settings, areas, engine, db.session_factory(engine), translator)
     finally:
+        if translator is not None:
+            await translator.close()
         await engine.dispose()
 
 
@@ -129,6 +144,15 @@ async def telegram_username(settings: Settings) -> str | None:
         return bot.username
 
 
+def warm_up_language_id() -> None:
+    """Load the language identifier's models in a thread (seconds; `run`, `serve` and `chat`
+    start it): until they are in, a first SMS gets the language menu rather than waiting.
+    A daemon thread: a command that ends sooner does not wait for it."""
+    from .text import language_id
+
+    threading.Thread(target=language_id.warm_up, name="language-id", daemon=True).start()
+
+
 @dataclass(frozen=True)
 class Job:
     """Scheduled work: every `every` seconds, or daily at `at` (local time)."""
@@ -144,7 +168,7 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
     """What a running Benken does on its own; `run` puts it on PTB's JobQueue, `serve` on
     an APScheduler of its own. The database decides what is due, so a job that runs late,
     or in two processes, neither drops nor repeats anything."""
-    from .messaging import outbox, reminders, sending
+    from .messaging import outbox, reminders, sending, translation as translating
     from .reports.delivery import DIGEST_AT_HOUR, morning_digests
 
     app = runtime.app
@@ -156,4 +180,8 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
         Job("recover", partial(outbox.recover_interrupted, app), every=RECOVER_EVERY_SECONDS,
             first=RECOVER_EVERY_SECONDS),
         Job("digests", partial(morning_digests, app), at=time(DIGEST_AT_HOUR, 0)),
+        # The language of what residents wrote, and its translation for staff (when a
+        # translator is configured): never on a resident's reply path.
+        Job("translations", partial(translating.tick, app), every=TRANSLATE_EVERY_SECONDS,
+            first=TRANSLATE_EVERY_SECONDS),
     ]

@@ -11,7 +11,7 @@ from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from .app import App, Job, open_runtime, recurring_jobs
+from .app import App, Job, open_runtime, recurring_jobs, warm_up_language_id
 from .channels.telegram_limits import seconds
 from .messaging import outbox
 
@@ -55,6 +55,7 @@ async def poll(application: Application, stop: asyncio.Event) -> None:
 
 
 async def run(app: App) -> None:
+    warm_up_language_id()
     async with open_runtime(app, "run") as runtime:
         application = runtime.telegram
         # Before the first drain: what this worker left half-sent when it stopped is settled

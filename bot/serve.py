@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
 from telegram import Update
 
-from .app import App, Runtime, open_app, open_runtime, recurring_jobs, run_loop
+from .app import App, Runtime, open_app, open_runtime, recurring_jobs, run_loop, warm_up_language_id
 from .messaging import outbox
 from .models import utcnow
 from .settings import Settings
@@ -54,6 +54,7 @@ def schedule(runtime: Runtime) -> AsyncIOScheduler:
 
 async def serve(app: App, host: str, port: int, *, sock: socket.socket | None = None, index: int = 0,
                 count: int = 1) -> None:
+    warm_up_language_id()
     async with open_runtime(app, "serve", index=index, count=count) as runtime:
         if runtime.telegram is not None and index == 0:
             await _register_webhook(runtime)

@@ -16,6 +16,10 @@ DEFAULT_TIMEZONE = "Europe/Oslo"
 # The web desk's map: OpenStreetMap's standard tiles and the credit their licence asks for.
 DEFAULT_MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_MAP_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+# Machine translation: which service, and Azure AI Translator's public global endpoint.
+TRANSLATORS = ("none", "libretranslate", "azure")
+DEFAULT_AZURE_TRANSLATOR_ENDPOINT = "https://api.cognitive.microsofttranslator.com"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 class SettingsError(ValueError):
@@ -53,10 +57,20 @@ class Settings:
     # Who this process is to the outbox: its claims carry the name, so that after a restart
     # it takes back its own unfinished work at once. Default: host name and command.
     worker_id: str | None = None
+    # Machine translation (README: Machine translation). `translate_sensitive` None means
+    # the provider's default: yes for a self-hosted LibreTranslate, no for Azure.
+    translator: str = "none"
+    libretranslate_url: str | None = None
+    libretranslate_api_key: str | None = None
+    azure_translator_key: str | None = None
+    azure_translator_region: str | None = None
+    azure_translator_endpoint: str = DEFAULT_AZURE_TRANSLATOR_ENDPOINT
+    translate_sensitive: bool | None = None
 
     # Which fields must never be printed or logged.
     SECRETS = frozenset(
-        {"telegram_bot_token", "telegram_webhook_secret", "twilio_auth_token", "smtp_url"}
+        {"telegram_bot_token", "telegram_webhook_secret", "twilio_auth_token", "smtp_url",
+         "libretranslate_api_key", "azure_translator_key"}
     )
 
     @property
@@ -103,6 +117,13 @@ _ENVIRONMENT = {
     "BENKEN_MAP_ATTRIBUTION": "map_attribution",
     "TELEGRAM_PAID_BROADCAST": "telegram_paid_broadcast",
     "BENKEN_WORKER_ID": "worker_id",
+    "BENKEN_TRANSLATOR": "translator",
+    "LIBRETRANSLATE_URL": "libretranslate_url",
+    "LIBRETRANSLATE_API_KEY": "libretranslate_api_key",
+    "AZURE_TRANSLATOR_KEY": "azure_translator_key",
+    "AZURE_TRANSLATOR_REGION": "azure_translator_region",
+    "AZURE_TRANSLATOR_ENDPOINT": "azure_translator_endpoint",
+    "BENKEN_TRANSLATE_SENSITIVE": "translate_sensitive",
 }
 
 
@@ -120,6 +141,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             kwargs[field_name] = _convert(variable, field_name, raw)
     settings = Settings(**kwargs)
     _check_timezone(settings.timezone)
+    _check_translator(settings)
     return settings
 
 
@@ -144,11 +166,28 @@ def _convert(variable: str, field_name: str, raw: str) -> object:
         if not re.fullmatch(r"[A-Za-z0-9_]{5,32}", name):
             raise SettingsError(f"{variable}: expected a bot username like benken_bot, got {raw!r}")
         return name
+    if field_name == "translator":
+        if raw.lower() not in TRANSLATORS:
+            raise SettingsError(f"{variable}: expected one of {', '.join(TRANSLATORS)}, got {raw!r}")
+        return raw.lower()
+    if field_name == "translate_sensitive":
+        if raw.lower() not in _TRUE + _FALSE:
+            raise SettingsError(f"{variable}: expected on or off, got {raw!r}")
+        return raw.lower() in _TRUE
+    if field_name in ("libretranslate_url", "azure_translator_endpoint") and not raw.startswith(("https://", "http://")):
+        raise SettingsError(f"{variable}: expected an http:// or https:// URL, got {raw!r}")
     if field_name == "map_tiles":
         # The desk's Content-Security-Policy names the tile host, so it must be a plain one.
         if not raw.startswith(("https://", "http://")) or not all(p in raw for p in ("{z}", "{x}", "{y}")):
             raise SettingsError(f"{variable}: expected a URL template like {DEFAULT_MAP_TILES}, got {raw!r}")
     return raw
+
+
+def _check_translator(settings: Settings) -> None:
+    if settings.translator == "libretranslate" and not settings.libretranslate_url:
+        raise SettingsError("BENKEN_TRANSLATOR=libretranslate needs LIBRETRANSLATE_URL (e.g. http://127.0.0.1:5000)")
+    if settings.translator == "azure" and not settings.azure_translator_key:
+        raise SettingsError("BENKEN_TRANSLATOR=azure needs AZURE_TRANSLATOR_KEY (and AZURE_TRANSLATOR_REGION)")
 
 
 def _check_timezone(name: str) -> None:

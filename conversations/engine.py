@@ -22,7 +22,7 @@ from bot.text.resident import LOCALES, Text
 
 from .flows import FLOWS, MENU, ONBOARDING
 from .flows.menu import help_text
-from .flows.onboarding import arrive
+from .flows.onboarding import arrival, arrive, preselect_language
 from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
 from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
@@ -110,8 +110,11 @@ async def handle(
 
     idle = now - state.updated_at > IDLE_RESET
     if is_new or not state.step:
+        found = arrival(ctx, inbound)  # from a poster: the area is preselected
+        if is_new and inbound.kind == TEXT and found is None:
+            preselect_language(ctx, inbound.text)  # (an area's name says nothing of the language)
         await _begin(ctx, ONBOARDING)
-        arrive(ctx, inbound)  # from a poster: the area is preselected
+        arrive(ctx, found)
     elif idle and (state.flow != MENU or state.step == CONFIRM_STOP) and resident.onboarded:
         ctx.say(ctx.t._("Welcome back! It has been a while, so we start again from the menu."))
         await _begin(ctx, MENU)

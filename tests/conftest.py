@@ -27,6 +27,7 @@ from bot.app import App, open_app
 from bot.settings import Settings
 
 from .doubles.fake_telegram import FakeTelegram
+from .doubles.fake_translators import FakeAzureTranslator, FakeLibreTranslate
 from .support import PUBLIC, SECRET, TOKEN, TWILIO_SID, TWILIO_TOKEN, SmtpInbox, TelegramBot, free_port
 
 BACKEND = os.environ.get("BENKEN_TEST_DATABASE", "sqlite")
@@ -202,3 +203,45 @@ async def sms_client(sms_app):
     transport = httpx.ASGITransport(app=create_web(sms_app, Metrics()))
     async with httpx.AsyncClient(transport=transport, base_url="http://internal:8080") as opened:
         yield opened
+
+
+# Machine translation: the fake services, and the app configured with each -----------------
+
+
+@pytest.fixture
+async def fake_azure():
+    async with FakeAzureTranslator() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fake_libre():
+    async with FakeLibreTranslate() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def azure_app(settings, fake_azure) -> App:
+    """The app with Azure AI Translator (its fake) configured: not allowed sensitive text."""
+    configured = dataclasses.replace(
+        settings, translator="azure", azure_translator_key=fake_azure.key, azure_translator_region=fake_azure.region,
+        azure_translator_endpoint=fake_azure.base_url,
+    )
+    async with open_app(configured, migrate=False) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def libre_app(settings, fake_libre) -> App:
+    """The app with a self-hosted LibreTranslate (its fake): allowed sensitive text."""
+    configured = dataclasses.replace(settings, translator="libretranslate", libretranslate_url=fake_libre.base_url)
+    async with open_app(configured, migrate=False) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def language_id_ready():
+    """Lingua's models loaded once for the test run (seconds), as `run` and `serve` do."""
+    from bot.text import language_id
+
+    language_id.warm_up()

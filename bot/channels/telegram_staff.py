@@ -84,7 +84,8 @@ class TelegramStaffDesk:
             staff = await session.get(Staff, staff.id)
             slugs = await staff_area_slugs(session, staff, self.app.areas)
             desk = Desk(session, staff, slugs, self.app.areas, self.app.settings.timezone,
-                        public_base_url=self.app.settings.public_base_url)
+                        public_base_url=self.app.settings.public_base_url,
+                        translating=self.app.translator is not None)
             if update.callback_query is not None:
                 await _answer_query(update)
                 await routes.on_button(desk, update.callback_query.data.split("|")[1:])
@@ -96,6 +97,8 @@ class TelegramStaffDesk:
                 else:
                     await routes.on_text(desk, text)
         await self.send(update.effective_user.id, desk.replies)
+        if desk.after is not None:  # a preview: translated now, outside the transaction
+            await self.send(update.effective_user.id, await desk.after(self.app))
         return True
 
     async def send(self, chat_id: int, replies: list[Reply]) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -22,6 +24,11 @@ from ..models import (
 # Reference prefixes residents and staff quote: I-12 an idea, S-3 a safety report, D-7 a
 # dugnad sign-up.
 IDEA_REF, SAFETY_REF, SIGNUP_REF = "I", "S", "D"
+
+
+def upsert(session: AsyncSession):
+    """The dialect's INSERT, for INSERT … ON CONFLICT DO NOTHING."""
+    return postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 def ref(prefix: str, number: int) -> str:

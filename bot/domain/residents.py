@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -21,16 +19,12 @@ from ..models import (
     SafetyReport,
     utcnow,
 )
-from . import dugnad
+from . import dugnad, translations
+from .queries import upsert
 
 # Residents are counted as "seen" in a period by `last_seen` (digests, impact). An hour is
 # precise enough for that, and spares most messages a second UPDATE (and keeps less).
 LAST_SEEN_PRECISION = timedelta(hours=1)
-
-
-def upsert(session: AsyncSession):
-    """The dialect's INSERT, for INSERT … ON CONFLICT DO NOTHING."""
-    return postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 async def find_or_create_resident(
@@ -112,10 +106,18 @@ async def erase_resident(
     now = now or utcnow()
     for signup, _event in await dugnad.resident_signups(session, resident, now=now):
         await dugnad.cancel_signup(session, signup, timezone=timezone, now=now)
+    # Their words leave the translation cache with them (kept ideas keep theirs).
+    reports = (await session.execute(
+        select(SafetyReport.place_text, SafetyReport.details).where(SafetyReport.resident_id == resident.id)
+    )).all()
+    gone = [text for row in reports for text in row if text]
     if keep_ideas:
         await session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
     else:
+        ideas = (await session.execute(select(Idea.text, Idea.place_text).where(Idea.author_id == resident.id))).all()
+        gone += [text for row in ideas for text in row if text]
         await session.execute(delete(Idea).where(Idea.author_id == resident.id))
+    await translations.forget(session, gone)
     await session.execute(delete(SafetyReport).where(SafetyReport.resident_id == resident.id))
     # The dugnads they organise stay for their volunteers, without the name they chose.
     await session.execute(update(DugnadEvent).where(DugnadEvent.organiser_id == resident.id).values(organiser_name=None))

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations import engine
 from conversations.messages import Capabilities, Inbound, Outbound
 
-from ..domain.residents import find_or_create_resident, upsert
+from ..domain.queries import upsert
+from ..domain.residents import find_or_create_resident
 from ..domain.safety import UNLINK_INBOUND
 from ..models import InboundMessage, Resident, utcnow
 

@@ -15,8 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..domain.dugnad import event_title
 from ..domain.publishing import results_url
 from ..domain.residents import reachable_residents
-from ..models import OUTBOX_PRIORITY_BULK, OUTBOX_PRIORITY_REPLY, DugnadEvent, Idea, IdeaStatusChange, Resident, Signup, utcnow
-from ..models import DugnadProposal
+from ..domain.translations import cached, source_language
+from ..models import (
+    OUTBOX_PRIORITY_BULK,
+    OUTBOX_PRIORITY_REPLY,
+    DugnadEvent,
+    DugnadProposal,
+    Idea,
+    IdeaStatusChange,
+    Resident,
+    Signup,
+    utcnow,
+)
 from ..text.labels import answer_template, idea_statuses
 from ..text.resident import Text
 from ..text.shorten import shorten
@@ -143,25 +153,58 @@ async def invite_helpers(
 # Ideas ------------------------------------------------------------------------------------
 
 
+def machine_translated(t: Text, translated: str, original: str) -> str:
+    """Words a machine translated for this reader, with the original below them."""
+    return "\n".join([translated, _original_below(t), original])
+
+
+def _original_below(t: Text) -> str:
+    # Translators: under a machine translation of the district's words (or of
+    # another resident's idea); the original words follow on the next line.
+    return t._("(Translated by a machine. The original:)")
+
+
+async def translations_by_language(
+    session: AsyncSession, text: str | None, source: str, languages: Iterable[str | None]
+) -> dict[str, str]:
+    """The cached machine translations of `text` into each language (the staff desk's
+    preview, or the job, made them): sending never waits for a provider."""
+    found: dict[str, str] = {}
+    for language in set(languages) - {source, None}:
+        translated = await cached(session, text, source, language) if text else None
+        if translated is not None:
+            found[language] = translated
+    return found
+
+
+def idea_news_text(t: Text, idea: Idea, change: IdeaStatusChange, *, author: bool, translated: str | None) -> str:
+    """What an idea's author (or a supporter) reads when staff answer: the status, the
+    chosen ready-made answer in their language, and the staff's own words, machine
+    translated with the original below when a translation is there, else as written."""
+    status = idea_statuses(t)[change.status]
+    if author:
+        text = t._("News about your idea {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
+    else:
+        text = t._("News about an idea you support, {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
+    if change.template:
+        text += "\n" + answer_template(t, change.template, change.template_param)
+    if change.note:
+        # Staff's own words, marked as theirs.
+        words = machine_translated(t, translated, change.note) if translated else change.note
+        text += "\n" + t._("The district writes: {note}", note=words)
+    return text
+
+
 async def idea_news(
     session: AsyncSession, idea: Idea, change: IdeaStatusChange, followers: list[Resident], *, timezone: str,
-    now: datetime | None = None,
+    now: datetime | None = None, note_language: str = "nb",
 ) -> int:
-    """A staff answer to the idea's author and supporters: the status, the chosen ready-made
-    answer translated, and the staff's own words as written."""
+    """A staff answer to the idea's author and supporters, each in their own language."""
+    translations = await translations_by_language(session, change.note, note_language, (r.locale for r in followers))
 
     def render(t: Text, resident: Resident) -> str:
-        status = idea_statuses(t)[change.status]
-        if resident.id == idea.author_id:
-            text = t._("News about your idea {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
-        else:
-            text = t._("News about an idea you support, {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
-        if change.template:
-            text += "\n" + answer_template(t, change.template, change.template_param)
-        if change.note:
-            # Staff's own words go as written, marked as theirs.
-            text += "\n" + t._("The district writes: {note}", note=change.note)
-        return text
+        return idea_news_text(t, idea, change, author=resident.id == idea.author_id,
+                              translated=translations.get(resident.locale))
 
     return await _tell(session, followers, "idea_status", render, timezone=timezone, now=now or utcnow(),
                        priority=OUTBOX_PRIORITY_REPLY)
@@ -187,16 +230,49 @@ async def broadcast(
     return await _tell(session, residents, kind, lambda t, _r: render(t), timezone=timezone, now=now or utcnow())
 
 
-async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:
-    """Tell the whole area that an idea is done: the programme's quick, visible result."""
+def staff_words_renderer(text: str, translations: dict[str, str]) -> Callable[[Text], str]:
+    """Staff's words for each reader: machine translated with the original below where a
+    translation into their language is there, else as written."""
 
     def render(t: Text) -> str:
-        return t._(
-            "You said, we did! The idea {ref} is done: “{text}”. Thank you to everyone who took part.",
-            ref=t.ref("I", idea.id), text=shorten(idea.text, YOU_SAID_WE_DID_QUOTE),
-        )
+        translated = translations.get(t.locale)
+        return machine_translated(t, translated, text) if translated else text
 
-    return await broadcast(session, idea.area_slug, render, kind="you_said_we_did", timezone=timezone, now=now)
+    return render
+
+
+async def broadcast_words(
+    session: AsyncSession, area_slug: str, text: str, *, language: str, timezone: str, now: datetime | None = None
+) -> int:
+    """Staff's own words to a whole area, translated for each reader where a translation is
+    cached (the broadcast preview made them)."""
+    residents = await reachable_residents(session, area_slug)
+    translations = await translations_by_language(session, text, language, (r.locale for r in residents))
+    render = staff_words_renderer(text, translations)
+    return await _tell(session, residents, "broadcast", lambda t, _r: render(t), timezone=timezone, now=now or utcnow())
+
+
+def you_said_we_did_text(t: Text, idea: Idea, translated: str | None) -> str:
+    """"You said, we did": the idea quoted in the reader's language (a machine's translation,
+    the original below) where there is one, else as its author wrote it."""
+    quote = shorten(translated or idea.text, YOU_SAID_WE_DID_QUOTE)
+    text = t._(
+        "You said, we did! The idea {ref} is done: “{text}”. Thank you to everyone who took part.",
+        ref=t.ref("I", idea.id), text=quote,
+    )
+    if translated:
+        text += "\n" + _original_below(t) + "\n“" + shorten(idea.text, YOU_SAID_WE_DID_QUOTE) + "”"
+    return text
+
+
+async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:
+    """Tell the whole area that an idea is done: the programme's quick, visible result."""
+    residents = await reachable_residents(session, idea.area_slug)
+    translations = await translations_by_language(session, idea.text, source_language(idea),
+                                                  (r.locale for r in residents))
+    return await _tell(session, residents, "you_said_we_did",
+                       lambda t, _r: you_said_we_did_text(t, idea, translations.get(t.locale)),
+                       timezone=timezone, now=now or utcnow())
 
 
 # The results page and residents who organise -----------------------------------------------

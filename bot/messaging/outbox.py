@@ -18,7 +18,8 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.quiet import is_quiet
-from ..domain.residents import set_opted_out, upsert
+from ..domain.queries import upsert
+from ..domain.residents import set_opted_out
 from ..models import (
     OUTBOX_CANCELLED,
     OUTBOX_CLAIMED,

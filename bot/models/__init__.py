@@ -90,3 +90,13 @@ from .desk import (  # noqa: F401
     DeskSession,
     AuditEntry,
 )
+from .translations import (  # noqa: F401
+    UNDETERMINED,
+    TRANSLATION_PENDING,
+    TRANSLATION_DONE,
+    TRANSLATION_UNSUPPORTED,
+    TRANSLATION_WITHHELD,
+    TRANSLATION_STATUSES,
+    Translation,
+    TranslationTask,
+)

@@ -67,7 +67,10 @@ class Idea(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     photo_ref: Mapped[str | None] = mapped_column(String(512))
     wants_to_help: Mapped[bool] = mapped_column(Boolean, default=False)
-    locale: Mapped[str] = mapped_column(String(8))  # the language it was written in
+    locale: Mapped[str] = mapped_column(String(8))  # the resident's chosen language
+    # The language the words are written in, as detected (bot/text/language_id.py) by the
+    # translation job: null until then, "und" when it could not be told.
+    written_in: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=IDEA_RECEIVED)
     answer_due: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

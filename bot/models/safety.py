@@ -40,4 +40,7 @@ class SafetyReport(Base):
     category: Mapped[str] = mapped_column(String(16))
     details: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(8))
+    # The language the words are written in, as detected (bot/text/language_id.py) by the
+    # translation job: null until then, "und" when it could not be told.
+    written_in: Mapped[str | None] = mapped_column(String(8))
     reported_on: Mapped[date] = mapped_column(Date)

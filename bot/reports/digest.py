@@ -16,7 +16,7 @@ them all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,7 @@ from ..models import (
 from ..text.resident import LANGUAGE_NAMES
 from ..text.shorten import one_line
 from ..text.staff import STAFF_DEFAULT_LOCALE
+from .translated import IDEA, SAFETY, failing_count, with_translations
 
 UPCOMING_DAYS = 30  # how far ahead the digest looks for dugnads
 LIST_LIMIT = 30  # items a list shows; the rest are counted (a chat cannot show 8,000 ideas)
@@ -68,6 +69,8 @@ class NewIdea:
     language: str  # the language's own name, as residents chose it
     wants_to_help: bool
     supporters: int
+    # By staff language (nb, en), then by field: the words and their machine translation.
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class SafetyItem:
     longitude: float | None
     details: str | None
     locale: str
+    translations: dict = field(default_factory=dict)  # as NewIdea's
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class SafetyGroup:
     category: str
     counts: dict[str, int]
     refs: tuple[str, ...]
+    translations: dict = field(default_factory=dict)  # the first report's, naming the place
 
     @property
     def total(self) -> int:
@@ -124,6 +129,7 @@ class WaitingIdea:
     answer_due: date
     age_days: int
     overdue: bool
+    translations: dict = field(default_factory=dict)  # as NewIdea's
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class Digest:
     events: list[UpcomingEvent]
     waiting: list[WaitingIdea]  # the oldest `list_limit` of figures.waiting
     figures: Figures
+    # Texts whose machine translation failed and waits for another try, and why.
+    translation_trouble: tuple[int, str | None] = (0, None)
 
 
 async def build_digest(
@@ -171,7 +179,8 @@ async def build_digest(
     names = {slug: (areas.get(slug).name if areas.get(slug) else slug) for slug in slugs}
     zone = ZoneInfo(timezone)
     first_day, today = since.astimezone(zone).date(), until.astimezone(zone).date()
-    reports = await _safety_reports(session, slugs, names, first_day, today)
+    reports = await with_translations(session, await _safety_reports(session, slugs, names, first_day, today),
+                                      SAFETY, _number)
     waiting_count, overdue_count = await _waiting_counts(session, slugs, until, today)
     figures = Figures(
         residents=await _residents_seen(session, slugs, since, until),
@@ -188,13 +197,21 @@ async def build_digest(
         until=until,
         locale=locale,
         timezone=timezone,
-        new_ideas=await _new_ideas(session, slugs, names, since, until, list_limit),
+        new_ideas=await with_translations(session, await _new_ideas(session, slugs, names, since, until, list_limit),
+                                          IDEA, _number),
         safety=group_safety(reports),
         safety_reports=reports,
         events=await _upcoming_events(session, slugs, names, until),
-        waiting=await _waiting_ideas(session, slugs, names, until, today, zone, list_limit),
+        waiting=await with_translations(
+            session, await _waiting_ideas(session, slugs, names, until, today, zone, list_limit), IDEA, _number),
         figures=figures,
+        translation_trouble=await failing_count(session),
     )
+
+
+def _number(item) -> int:
+    """The record id in an item's reference (I-12 -> 12)."""
+    return int(item.ref.split("-")[1])
 
 
 async def _count(session: AsyncSession, query) -> int:
@@ -269,7 +286,8 @@ def group_safety(reports: list[SafetyItem]) -> list[SafetyGroup]:
         key = (report.area, _place_key(report.place), on_map, report.category)
         if key not in groups:  # the first report's spelling names the place
             place = one_line(report.place) if report.place else None
-            groups[key] = SafetyGroup(report.area, place, on_map, report.category, dict.fromkeys(SAFETY_TIMES, 0), ())
+            groups[key] = SafetyGroup(report.area, place, on_map, report.category, dict.fromkeys(SAFETY_TIMES, 0), (),
+                                      report.translations)
         group = groups[key]
         group.counts[report.time_of_day] = group.counts.get(report.time_of_day, 0) + 1
         groups[key] = replace(group, refs=group.refs + (report.ref,))

@@ -12,6 +12,7 @@ from ..text.staff import StaffText, idea_category_labels, safety_category_labels
 from .digest import LIST_LIMIT, UPCOMING_DAYS, Digest
 from .export import spreadsheet_safe
 from .layout import BOLD, DETAIL, ITALIC, QUOTE, SEPARATOR, TITLE, Line, as_html, as_text, bullets, heading, line
+from .translated import translation_line
 
 NEW_IDEA_TEXT = 400  # characters of a new idea in the digest; the spreadsheet has it whole
 WAITING_TEXT = 80  # characters of an idea in the waiting list
@@ -75,9 +76,30 @@ def _more(t: StaffText, total: int, shown: int) -> list[Line]:
     ), ITALIC), kind=DETAIL)]
 
 
+def _translated(t: StaffText, item, field: str, limit: int | None = None) -> list[Line]:
+    """The machine translation of an item's words into the reader's language, or why
+    there is none, under the original."""
+    shown = item.translations.get(t.locale, {}).get(field)
+    text = translation_line(t, shown)
+    if text is None:
+        return []
+    text = one_line(text)
+    return [line((shorten(text, limit) if limit and len(text) > limit else text, ITALIC), kind=QUOTE)]
+
+
+def _trouble(digest: Digest, t: StaffText) -> list[Line]:
+    count, error = digest.translation_trouble
+    if not count:
+        return []
+    return [line(("⚠ " + t._sn(
+        "{n} text waits for its machine translation: the translator failed ({error}). Benken tries again.",
+        "{n} texts wait for their machine translation: the translator failed ({error}). Benken tries again.",
+        count, error=error or "?"), BOLD), kind=DETAIL)]
+
+
 def _figures(digest: Digest, t: StaffText) -> list[Line]:
     f = digest.figures
-    return [heading(t._s("The period in figures"))] + bullets([
+    return [heading(t._s("The period in figures"))] + _trouble(digest, t) + bullets([
         t._sn("{n} resident wrote to Benken", "{n} residents wrote to Benken", f.residents),
         t._sn("{n} new idea", "{n} new ideas", f.new_ideas),
         t._sn("{n} safety report", "{n} safety reports", f.safety_reports),
@@ -104,7 +126,9 @@ def _new_ideas(digest: Digest, t: StaffText) -> list[Line]:
         lines.append(line(*_item_head(digest, idea.ref, categories.get(idea.category, idea.category), idea.area)))
         text = idea.text if len(idea.text) <= NEW_IDEA_TEXT else shorten(idea.text, NEW_IDEA_TEXT)
         lines += [line((words, ITALIC), kind=QUOTE) for words in text.splitlines() if words.strip()]
+        lines += _translated(t, idea, "text", NEW_IDEA_TEXT)
         lines.append(line(SEPARATOR.join(details), kind=DETAIL))
+        lines += _translated(t, idea, "place")
     return lines + _more(t, digest.figures.new_ideas, len(shown))
 
 
@@ -122,8 +146,7 @@ def _safety(digest: Digest, t: StaffText) -> list[Line]:
         )
         place, category = _place(t, group.place, group.on_map), categories.get(group.category, group.category)
         reports = t._sn("{n} report", "{n} reports", group.total)
-        lines += [
-            line(*_item_head(digest, place, category, group.area)),
+        lines += [line(*_item_head(digest, place, category, group.area))] + _translated(t, group, "place") + [
             line(t._s("{reports} ({times})", reports=reports, times=when), kind=DETAIL),
             line(t._s("References: {refs}", refs=", ".join(group.refs)), kind=DETAIL),
         ]
@@ -165,6 +188,7 @@ def _waiting(digest: Digest, t: StaffText) -> list[Line]:
         lines += [
             line(*head),
             line((shorten(idea.text, WAITING_TEXT), ITALIC), kind=QUOTE),
+            *_translated(t, idea, "text", WAITING_TEXT + 40),
             line(age + SEPARATOR + t._s("answer promised by {date}", date=t.date(idea.answer_due)), kind=DETAIL),
         ]
     return lines + _more(t, digest.figures.waiting, len(shown))
@@ -172,27 +196,36 @@ def _waiting(digest: Digest, t: StaffText) -> list[Line]:
 
 CSV_COLUMNS = [
     "kind", "ref", "area", "date", "category", "time_of_day", "place", "latitude", "longitude", "text",
-    "language", "wants_to_help", "supporters", "answer_due",
+    "language", "wants_to_help", "supporters", "answer_due", "written_in", "machine_translation",
 ]
+
+
+def _csv_translation(item, field: str, locale: str) -> tuple[str, str]:
+    """(the language the words are in, their machine translation into `locale`)."""
+    shown = item.translations.get(locale, {}).get(field)
+    if shown is None:
+        return "", ""
+    return shown.source, shown.text or ""
 
 
 def render_csv(digest: Digest) -> str:
     """One row per new idea, safety report and idea waiting for an answer, with a header
     row (the e-mail attachment); build the digest with list_limit=None to hold them all."""
+    locale = digest.locale
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     rows = [
         ("idea", i.ref, i.area, i.created_at.isoformat(), i.category, "", i.place, i.latitude, i.longitude,
-         i.text, i.locale, i.wants_to_help, i.supporters, "")
+         i.text, i.locale, i.wants_to_help, i.supporters, "", *_csv_translation(i, "text", locale))
         for i in digest.new_ideas
     ] + [
         ("safety", s.ref, s.area, s.reported_on.isoformat(), s.category, s.time_of_day, s.place, s.latitude,
-         s.longitude, s.details, s.locale, "", "", "")
+         s.longitude, s.details, s.locale, "", "", "", *_csv_translation(s, "details", locale))
         for s in digest.safety_reports
     ] + [
         ("waiting", w.ref, w.area, w.created_at.isoformat(), w.category, "", "", "", "", w.text, "", "", "",
-         w.answer_due.isoformat())
+         w.answer_due.isoformat(), *_csv_translation(w, "text", locale))
         for w in digest.waiting
     ]
     for row in rows:

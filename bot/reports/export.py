@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.dugnad import event_title
 from ..domain.queries import IDEA_REF, SAFETY_REF, SIGNUP_REF, places_taken_column, ref, supporters_column
+from ..domain.translations import FIELDS, IDEA, SAFETY, cached_many, source_language, text_hash
 from ..models import DugnadEvent, Idea, SafetyReport, Signup
-from ..text.staff import STAFF_DEFAULT_LOCALE
+from ..text.staff import STAFF_DEFAULT_LOCALE, STAFF_LOCALES
 
 if TYPE_CHECKING:
     from ..app import App
@@ -43,7 +45,7 @@ def _ideas(area: str | None) -> tuple[list[str], Select, Callable]:
         query = query.where(Idea.area_slug == area)
     columns = [
         "ref", "area", "created_at", "status", "category", "text", "place", "latitude", "longitude",
-        "has_photo", "wants_to_help", "language", "answer_due", "supporters",
+        "has_photo", "wants_to_help", "language", "answer_due", "supporters", *_translated_columns(IDEA),
     ]
 
     def row(idea: Idea, count: int) -> list[Any]:
@@ -62,7 +64,7 @@ def _safety(area: str | None) -> tuple[list[str], Select, Callable]:
         query = query.where(SafetyReport.area_slug == area)
     columns = [
         "ref", "area", "reported_on", "time_of_day", "category", "place", "latitude", "longitude",
-        "details", "language", "anonymous",
+        "details", "language", "anonymous", *_translated_columns(SAFETY),
     ]
 
     def row(report: SafetyReport) -> list[Any]:
@@ -106,6 +108,31 @@ def _events(area: str | None) -> tuple[list[str], Select, Callable]:
 
 
 EXPORTS = {"ideas": _ideas, "safety": _safety, "signups": _signups, "events": _events}
+TRANSLATED = {"ideas": IDEA, "safety": SAFETY}  # the exports with residents' words
+
+
+def _translated_columns(kind: str) -> list[str]:
+    """written_in, then a machine translation per field and staff language (text_nb, …)."""
+    return ["written_in"] + [f"{field}_{target}" for field in FIELDS[kind] for target in STAFF_LOCALES]
+
+
+async def _translation_cells(session: AsyncSession, kind: str, records: list) -> list[list[Any]]:
+    """Per record: the language its words are in and their machine translations (a
+    machine's, not a person's), looked up for the whole batch at once."""
+    pairs = [(getattr(r, column), source_language(r)) for r in records for column in FIELDS[kind].values()]
+    # Between fetches of the export's own stream, on its connection (SQLite's write lock
+    # would keep a second session waiting).
+    found = await cached_many(session, [(text, source) for text, source in pairs if text], STAFF_LOCALES)
+    cells = []
+    for record in records:
+        source = source_language(record)
+        row: list[Any] = [record.written_in]
+        for column in FIELDS[kind].values():
+            text = getattr(record, column)
+            for target in STAFF_LOCALES:
+                row.append(found.get((text_hash(text), source, target), "") if text and target != source else "")
+        cells.append(row)
+    return cells
 
 
 # The moment each kind is dated by, for --days.
@@ -129,13 +156,24 @@ async def write(
     if writer:
         writer.writerow(columns)
     count = 0
-    async with app.sessions() as session:
-        result = await session.stream(query.execution_options(yield_per=BATCH))
-        async for record in result:
-            values = [_iso(v) for v in row(*record)]
+
+    async def flush(session: AsyncSession, batch: list) -> None:
+        extra = await _translation_cells(session, TRANSLATED[kind], [r[0] for r in batch]) if kind in TRANSLATED else None
+        for number, record in enumerate(batch):
+            values = [_iso(v) for v in row(*record)] + (extra[number] if extra else [])
             if writer:
                 writer.writerow([spreadsheet_safe(v) for v in values])
             else:
                 out.write(json.dumps(dict(zip(columns, values)), ensure_ascii=False) + "\n")
+
+    async with app.sessions() as session:
+        result = await session.stream(query.execution_options(yield_per=BATCH))
+        batch: list = []
+        async for record in result:
+            batch.append(record)
             count += 1
+            if len(batch) == BATCH:
+                await flush(session, batch)
+                batch = []
+        await flush(session, batch)
     return count

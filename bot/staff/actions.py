@@ -12,6 +12,7 @@ from ..domain import dugnad, ideas, organisers, publishing
 from ..messaging import notices
 from ..models import IDEA_DONE, DugnadEvent, DugnadProposal, Idea, Resident, utcnow
 from ..text.resident import Text
+from ..text.staff import STAFF_DEFAULT_LOCALE
 
 
 async def answer_idea(
@@ -25,17 +26,20 @@ async def answer_idea(
     template: str | None = None,
     template_param: str | None = None,
     now: datetime | None = None,
+    note_language: str = STAFF_DEFAULT_LOCALE,
     base_url: str | None = None,
 ) -> int:
     """Record a staff answer and queue it to the author and every supporter, each in their
-    own language (with the results page's link when a published idea is done, and
-    `base_url`, PUBLIC_BASE_URL, is known). Returns how many residents will be told."""
+    own language (the note machine translated where the preview translated it, see
+    previews.py; the results page's link when a published idea is done and `base_url`,
+    PUBLIC_BASE_URL, is known). Returns how many residents will be told."""
     now = now or utcnow()
     change = await ideas.answer_idea(
         session, idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
     )
     followers = await ideas.followers(session, idea)
-    told = await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now)
+    told = await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now,
+                                   note_language=note_language)
     await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
     return told
 
@@ -72,12 +76,14 @@ async def invite_helpers(session: AsyncSession, event: DugnadEvent, *, timezone:
 
 async def broadcast(
     session: AsyncSession, area_slug: str, text: str | Callable[[Text], str], *, timezone: str,
-    now: datetime | None = None,
+    now: datetime | None = None, language: str = STAFF_DEFAULT_LOCALE,
 ) -> int:
-    """A message to every opted-in resident of an area: staff's words as written, or a text
-    rendered in each resident's language. Returns how many."""
-    render = text if callable(text) else (lambda _t: text)
-    return await notices.broadcast(session, area_slug, render, kind="broadcast", timezone=timezone, now=now)
+    """A message to every opted-in resident of an area: staff's words (in `language`,
+    machine translated for each reader where the preview translated them, the original
+    below), or a text rendered in each resident's language. Returns how many."""
+    if callable(text):
+        return await notices.broadcast(session, area_slug, text, kind="broadcast", timezone=timezone, now=now)
+    return await notices.broadcast_words(session, area_slug, text, language=language, timezone=timezone, now=now)
 
 
 async def publish_idea(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,10 @@ from ..areas import Areas
 from ..domain.queries import IDEA_REF, parse_ref
 from ..models import DugnadEvent, Idea, Staff, StaffState, utcnow
 from ..text.staff import StaffText
+
+if TYPE_CHECKING:
+    from ..app import App
+    from .previews import Share
 
 PREFIX = "staff"  # callback data: staff|<action>|<args…>
 STATE_TTL = timedelta(days=1)  # work left unfinished for a day is forgotten
@@ -58,12 +63,20 @@ class Reply:
 class Desk:
     """One staff update: who, what they may touch, and the replies gathered."""
 
-    def __init__(self, session: AsyncSession, staff: Staff, slugs: list[str], areas: Areas, timezone: str,
-                 public_base_url: str | None = None):
+    def __init__(
+        self, session: AsyncSession, staff: Staff, slugs: list[str], areas: Areas, timezone: str, *,
+        public_base_url: str | None = None, translating: bool = False,
+    ):
         self.session, self.staff, self.slugs, self.areas, self.tz = session, staff, slugs, areas, timezone
         self.public_base_url = public_base_url  # for links to the public results pages
         self.t = StaffText(staff.locale, timezone)
         self.replies: list[Reply] = []
+        # Whether a translator is configured: then staff's words are previewed, per
+        # language, before they go.
+        self.translating = translating
+        # Work for after the transaction (a machine translation for a preview: a network
+        # call never holds the database); its replies follow this update's.
+        self.after: Callable[[App], Awaitable[list[Reply]]] | None = None
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, *, photo: str | None = None) -> None:
         """Reply with already-escaped HTML."""
@@ -123,6 +136,21 @@ class Desk:
         return event if self.own_area(event.area_slug) else None
 
 
+def preview_replies(t: StaffText, shares: list[Share], intro: str, confirm: Button) -> list[Reply]:
+    """A preview of staff's words: per language, whom it reaches, what an SMS of it costs,
+    and exactly what they will read; then the button that sends it."""
+    from .previews import share_heading
+
+    replies = [Reply(esc(intro))]
+    for share in shares:
+        replies.append(Reply(f"<b>{esc(share_heading(t, share))}</b>\n{esc(share.text)}"))
+    if not shares:
+        replies.append(Reply(esc(t._s("Nobody would get it."))))
+        return replies
+    replies.append(Reply(esc(t._s("Send it like this?")), [[confirm, button(t._s("Cancel"), "no")]]))
+    return replies
+
+
 async def staff_help(desk: Desk, _args) -> None:
     desk.tell(desk.t._s(
         "Staff commands:\n/ideas [status] [area] - ideas waiting for an answer\n/idea 12 - one idea, and answer it\n"
@@ -133,5 +161,6 @@ async def staff_help(desk: Desk, _args) -> None:
     ))
 
 
-async def cancel(desk: Desk, _args) -> None:
+async def cancel(desk: Desk, *_args) -> None:
+    await desk.clear()
     desk.tell(desk.t._s("OK, stopped."))

@@ -3,17 +3,21 @@ ready-made answer (translated for each resident) and the staff's own words."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 
 from ..domain import ideas
 from ..domain.queries import IDEA_REF, ref, supporters, supporters_column
+from ..domain.translations import IDEA
 from ..models import ANSWER_TEMPLATES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_RECEIVED, IDEA_STATUSES, SEASONS, Idea, StaffState, utcnow
+from ..reports.translated import language_name, translation_line, translations_for
 from ..text.resident import LANGUAGE_NAMES
 from ..text.shorten import shorten
 from ..text.staff import idea_category_labels, idea_status_labels
 from ..text.times import local_today
-from . import actions
-from .desk import LIST_LIMIT, Desk, button, esc, rows
+from . import actions, previews
+from .desk import LIST_LIMIT, Desk, Reply, button, esc, preview_replies, rows
 
 LIST_TEXT = 90  # characters of each idea in the list
 ANSWER = "answer"  # the unfinished work: an answer being put together
@@ -37,14 +41,17 @@ async def list_ideas(desk: Desk, args: list[str]) -> None:
         desk.tell(t._s("No ideas here."))
         return
     today, statuses = local_today(utcnow(), desk.tz), idea_status_labels(t)
+    translated = await translations_for(desk.session, IDEA, [idea.id for idea, _count in found])
     lines = [f"<b>{esc(t._s('Ideas'))}</b>"]
     for idea, count in found:
+        words = translation_line(t, translated[idea.id].get(t.locale, {}).get("text"))
+        machine = f"\n   <i>{esc(shorten(words, LIST_TEXT + 40))}</i>" if words else ""
         overdue = (" ⚠️ " + t._s("overdue")) if idea.answer_due < today and idea.status == IDEA_RECEIVED else ""
         helper = " ✋" if idea.wants_to_help else ""
         lines.append(
             f"{ref(IDEA_REF, idea.id)} · {esc(desk.area_name(idea.area_slug))} · {esc(statuses[idea.status])} · "
             f"{esc(t._sn('{n} supporter', '{n} supporters', count))}{helper}{esc(overdue)}\n"
-            f"   {esc(shorten(idea.text, LIST_TEXT))}"
+            f"   {esc(shorten(idea.text, LIST_TEXT))}{machine}"
         )
     desk.say("\n".join(lines), rows([button(ref(IDEA_REF, idea.id), "open", idea.id) for idea, _ in found], 4))
 
@@ -68,12 +75,16 @@ async def open_idea(desk: Desk, raw: str) -> None:
         place += f" ({idea.latitude:.5f}, {idea.longitude:.5f})"
     statuses = idea_status_labels(t)
     category = idea_category_labels(t).get(idea.category, idea.category)
+    shown = (await translations_for(desk.session, IDEA, [idea.id]))[idea.id].get(t.locale, {})
+    machine = [f"<i>{esc(text)}</i>" for text in (translation_line(t, shown.get(f)) for f in ("text", "place")) if text]
+    written = language_name(t, idea.written_in) if idea.written_in not in (None, "und") else None
     lines = [
         f"<b>{ref(IDEA_REF, idea.id)}</b> · {esc(desk.area_name(idea.area_slug))} · {esc(statuses[idea.status])}",
         f"“{esc(idea.text)}”",
+        *machine,
         esc(t._s("Category: {category}", category=category)),
         esc(t._s("Place: {place}", place=place)),
-        esc(t._s("Written in {language}, {days} days ago", language=LANGUAGE_NAMES.get(idea.locale, idea.locale),
+        esc(t._s("Written in {language}, {days} days ago", language=written or LANGUAGE_NAMES.get(idea.locale, idea.locale),
                  days=t.number((utcnow() - idea.created_at).days))),
         esc(t._s("Wants to help: {answer}", answer=t._s("yes") if idea.wants_to_help else t._s("no"))),
         esc(t._sn("{n} supporter", "{n} supporters", await supporters(desk.session, idea.id))),
@@ -158,6 +169,35 @@ async def send_without_note(desk: Desk) -> None:
 
 
 async def send_answer(desk: Desk, data: dict, note: str | None) -> None:
+    if note and desk.translating:
+        # Staff see each language's machine translation before it goes (translated after
+        # this transaction), then confirm.
+        data = {**data, "note": note, "awaiting": "confirm"}
+        await desk.keep(ANSWER, data)
+        desk.after = partial(_answer_preview, desk.t, data, desk.staff.locale)
+        desk.tell(desk.t._s("Translating your words for each resident…"))
+        return
+    await _record_answer(desk, data, note)
+
+
+async def _answer_preview(t, data: dict, language: str, app) -> list[Reply]:
+    shares = await previews.preview_answer(app, data["idea"], data["status"], note=data["note"],
+                                           template=data.get("template"), template_param=data.get("param"),
+                                           language=language)
+    intro = t._s("What each resident will read (I-{id}):", id=data["idea"])
+    return preview_replies(t, shares, intro, button(t._s("Send"), "ok"))
+
+
+async def confirm_answer(desk: Desk) -> None:
+    """The previewed answer goes: each resident reads the translation the preview showed."""
+    state = await desk.state(ANSWER)
+    if state is None or state.data.get("awaiting") != "confirm":
+        desk.tell(desk.t._s("That button has expired. Open the idea again."))
+        return
+    await _record_answer(desk, dict(state.data), state.data["note"])
+
+
+async def _record_answer(desk: Desk, data: dict, note: str | None) -> None:
     idea = await desk.idea(str(data["idea"]))
     if idea is None:
         return
@@ -165,7 +205,7 @@ async def send_answer(desk: Desk, data: dict, note: str | None) -> None:
     try:
         told = await actions.answer_idea(
             desk.session, idea, data["status"], note=note, timezone=desk.tz, staff_id=desk.staff.id,
-            template=data.get("template"), template_param=data.get("param"),
+            template=data.get("template"), template_param=data.get("param"), note_language=t.locale,
         )
     except ideas.TransitionRefused as refused:
         desk.tell(str(refused))
@@ -175,12 +215,27 @@ async def send_answer(desk: Desk, data: dict, note: str | None) -> None:
     desk.tell(t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
                     "Sent. I-{id} is now {status}; {n} residents will be told in their language.",
                     told, id=idea.id, status=idea_status_labels(t)[idea.status]), buttons)
+    if note and desk.translating:
+        await tell_untranslated(desk, note, await ideas.followers(desk.session, idea))
 
 
-async def tell_the_area(desk: Desk, idea_id: str) -> None:
-    """"You said, we did" to the whole area of a done idea."""
+async def tell_untranslated(desk: Desk, text: str, residents) -> None:
+    """Says which languages got staff's words as written, because no translation was there."""
+    missing = await previews.missing_translations(desk.session, text, desk.t.locale, residents, desk.tz)
+    if missing:
+        desk.tell(desk.t._s("No machine translation into {languages}: they got your words as written.",
+                            languages=", ".join(LANGUAGE_NAMES[code] for code in missing)))
+
+
+async def tell_the_area(desk: Desk, idea_id: str, confirmed: bool = False) -> None:
+    """"You said, we did" to the whole area of a done idea (previewed first where a
+    translator quotes the idea in each language)."""
     idea = await desk.idea(idea_id)
     if idea is None:
+        return
+    if desk.translating and not confirmed and idea.status == IDEA_DONE:
+        desk.after = partial(_area_preview, desk.t, idea.id)
+        desk.tell(desk.t._s("Translating the idea for each resident…"))
         return
     try:
         told = await actions.you_said_we_did(desk.session, idea, timezone=desk.tz)
@@ -190,6 +245,17 @@ async def tell_the_area(desk: Desk, idea_id: str) -> None:
     desk.tell(desk.t._sn("“You said, we did” goes to {n} resident.", "“You said, we did” goes to {n} residents.", told))
 
 
+async def _area_preview(t, idea_id: int, app) -> list[Reply]:
+    shares = await previews.preview_you_said_we_did(app, idea_id)
+    intro = t._s("“You said, we did” for I-{id}, as each resident will read it:", id=idea_id)
+    return preview_replies(t, shares, intro, button(t._s("Send to all"), "ysdok", idea_id))
+
+
+async def confirm_the_area(desk: Desk, idea_id: str) -> None:
+    await tell_the_area(desk, idea_id, confirmed=True)
+
+
 COMMANDS = {"ideas": list_ideas, "idea": idea_command}
-BUTTONS = {"open": open_idea, "st": choose_status, "tp": choose_template, "go": send_without_note, "ysd": tell_the_area}
+BUTTONS = {"open": open_idea, "st": choose_status, "tp": choose_template, "go": send_without_note, "ysd": tell_the_area,
+           "ok": confirm_answer, "ysdok": confirm_the_area}
 TEXT_STEPS = {ANSWER: take_answer_text}

@@ -5,7 +5,6 @@ day and times, the resident its organiser, or decline with a word of thanks)."""
 from __future__ import annotations
 
 from ..domain import organisers, publishing
-from ..domain.queries import ref
 from ..models import DugnadProposal, StaffState
 from ..text.resident import LANGUAGE_NAMES
 from ..text.times import parse_local_moment

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from ..domain.residents import reachable_residents
 from ..models import StaffState, utcnow
 from ..reports.impact import measure, name_areas
 from ..reports.impact_layout import render_html
-from . import actions
-from .desk import Desk, button, rows
+from . import actions, previews
+from .desk import Desk, Reply, button, preview_replies, rows
 
 BROADCAST = "broadcast"  # the unfinished work: a message to an area, not yet confirmed
 IMPACT_DAYS = 365  # /impact without a number of days: the last year
@@ -53,6 +54,13 @@ async def take_text(desk: Desk, state: StaffState, text: str) -> None:
     if state.data.get("step") != "text":
         return
     area = state.data["area"]
+    if desk.translating:
+        # Per language: whom it reaches, the machine translation they read and what an SMS
+        # of it costs (translated after this transaction), then confirm.
+        await desk.keep(BROADCAST, {"area": area, "step": "confirm", "text": text[:MAX_BROADCAST]})
+        desk.after = partial(_preview, desk.t, area, text[:MAX_BROADCAST], desk.staff.locale, desk.area_name(area))
+        desk.tell(desk.t._s("Translating your words for each resident…"))
+        return
     residents = await reachable_residents(desk.session, area)
     by_channel = {"telegram": 0, "sms": 0}
     for resident in residents:
@@ -65,13 +73,26 @@ async def take_text(desk: Desk, state: StaffState, text: str) -> None:
               rows([button(t._s("Send to all"), "bc")], 1))
 
 
+async def _preview(t, area: str, text: str, language: str, area_name: str, app) -> list[Reply]:
+    shares = await previews.preview_broadcast(app, area, text, language=language)
+    intro = t._sn("It will reach {n} resident in {area}. What each will read:",
+                  "It will reach {n} residents in {area}. What each will read:",
+                  sum(share.residents for share in shares), area=area_name)
+    return preview_replies(t, shares, intro, button(t._s("Send to all"), "bc"))
+
+
 async def send(desk: Desk) -> None:
     state = await desk.state(BROADCAST)
     if state is None or state.data.get("step") != "confirm":
         return
-    told = await actions.broadcast(desk.session, state.data["area"], state.data["text"], timezone=desk.tz)
+    area, text = state.data["area"], state.data["text"]
+    told = await actions.broadcast(desk.session, area, text, timezone=desk.tz, language=desk.t.locale)
     await desk.clear()
     desk.tell(desk.t._sn("Queued for {n} resident.", "Queued for {n} residents.", told))
+    if desk.translating:
+        from .ideas import tell_untranslated
+
+        await tell_untranslated(desk, text, await reachable_residents(desk.session, area))
 
 
 COMMANDS = {"impact": impact, "broadcast": broadcast}

@@ -12,7 +12,7 @@ Handler = Callable[..., Awaitable[None]]
 
 COMMANDS: dict[str, Handler] = {"staff": staff_help, "cancel": cancel, **ideas.COMMANDS, **dugnads.COMMANDS,
                                 **reach.COMMANDS, **outreach.COMMANDS}
-BUTTONS: dict[str, Handler] = {**ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS, **outreach.BUTTONS}
+BUTTONS: dict[str, Handler] = {"no": cancel, **ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS, **outreach.BUTTONS}
 TEXT_STEPS: dict[str, Handler] = {**ideas.TEXT_STEPS, **dugnads.TEXT_STEPS, **reach.TEXT_STEPS,
                                   **outreach.TEXT_STEPS}
 

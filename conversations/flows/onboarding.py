@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.domain.arrivals import FROM_KEYWORD, FROM_LINK, parse_payload
-from bot.text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
+from bot.text.language_id import clearly_ours
+from bot.text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, Text
 
 from ..matching import normalize
 from ..messages import TEXT, Choice, Inbound
@@ -25,6 +26,17 @@ def greeting(t: Text) -> str:
         "Hello! This is Benken, the bench where neighbours share ideas, "
         "help out and tell the district what matters."
     )
+
+
+def preselect_language(ctx: Ctx, first_words: str) -> None:
+    """Where every character costs (SMS), a first message clearly written in one of our
+    languages is answered in it, with "Other language" one number away, instead of the
+    menu in ten scripts (three segments on its own)."""
+    if ctx.resident.locale or not ctx.can.compact:
+        return
+    language = clearly_ours(first_words, LOCALES)
+    if language is not None:
+        ctx.set_locale(language)
 
 
 async def ask_language(ctx: Ctx) -> Prompt:
@@ -76,12 +88,12 @@ async def take_area(ctx: Ctx, answer: Answer) -> str:
     return DONE
 
 
-def arrive(ctx: Ctx, inbound: Inbound) -> None:
-    """Notes where a first contact came from: a deep link's `/start <area>[_<source>]`
-    or an SMS that is an area's name or slug preselects the area (asked after the
-    language as usual, then skipped) and records the source once."""
+def arrival(ctx: Ctx, inbound: Inbound) -> tuple[str, str] | None:
+    """Where a first contact came from, as (area slug, source): a deep link's
+    `/start <area>[_<source>]` or an SMS that is an area's name or slug. None otherwise, or
+    when the resident's source is already known."""
     if inbound.kind != TEXT or ctx.resident.source:
-        return
+        return None
     command, _, payload = inbound.text.strip().partition(" ")
     if command.lower().split("@")[0] == "/start" and payload.strip():
         slug, source = parse_payload(payload)
@@ -91,9 +103,14 @@ def arrive(ctx: Ctx, inbound: Inbound) -> None:
         typed = normalize(inbound.text)
         found = next((a for a in ctx.config.areas if typed and typed in (normalize(a.slug), normalize(a.name))), None)
         source = FROM_KEYWORD
+    return (found.slug, source) if found is not None else None
+
+
+def arrive(ctx: Ctx, found: tuple[str, str] | None) -> None:
+    """Preselects the arrival's area (asked after the language as usual, then skipped) and
+    records its source once."""
     if found is not None:
-        ctx.data[PRESET_AREA] = found.slug
-        ctx.resident.source = source
+        ctx.data[PRESET_AREA], ctx.resident.source = found
 
 
 FLOW = Flow("onboarding", "language", {"language": Step(ask_language, take_language), "area": Step(ask_area, take_area)})

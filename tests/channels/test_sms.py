@@ -307,3 +307,18 @@ async def test_healthz_says_503_when_the_database_is_gone():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://internal") as c:
             response = await c.get("/healthz")
     assert response.status_code == 503 and response.json()["database"] == "unreachable"
+
+
+async def test_a_first_sms_clearly_in_one_of_our_languages_is_answered_in_it(sms_client, sms_app, language_id_ready):
+    somali = Text("so")
+    phone = Phone(sms_client)
+    replies = await phone.text("Waxaan u baahanahay kuraas badan oo u dhow goobta carruurta")
+    said = "\n".join(replies)
+    assert somali._("We will write to you in {language}.", language="Soomaali") in said
+    assert "Norsk bokmål" not in said and "Українська" not in said  # no ten-language menu
+    assert sum(segments(reply) for reply in replies) < 4  # the menu alone cost 3
+    await phone.text("2")  # "Other language": the whole menu, one number away
+    assert "Українська" in phone.said
+    other = Phone(sms_client, "+4790012399")
+    await other.text("Мы хотим больше фонарей в парке, здесь темно")  # Russian: not ours, so the menu
+    assert "Українська" in other.said

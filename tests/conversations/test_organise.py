@@ -65,6 +65,7 @@ async def test_a_proposed_dugnad_once_approved_takes_sign_ups_and_the_organisers
         proposal = await session.get(DugnadProposal, 1)
         event = await actions.approve_proposal(session, proposal, timezone="Europe/Oslo", start_at=in_days(5),
                                                end_at=in_days(5) + timedelta(hours=3))
+        assert event.organiser_id == proposal.resident_id and proposal.event_id == event.id
     async with app.sessions() as session:
         told = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "proposal_approved"))).scalar_one()
     assert "Paint the benches" in told.text and "Good news" in told.text

@@ -1,6 +1,6 @@
 """`benken` commands for reaching out (issue 19): posters, ideas on the public results
-page, and dugnads residents propose. bot/cli.py wires them into its parser; like every
-command, a mistake ends in one line and exit code 1 (CommandError)."""
+page, and dugnads residents propose. bot/cli/__init__.py wires them into its parser; like every
+command, a mistake ends in one line and exit code 1 (common.CommandError)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,16 @@ from pathlib import Path
 
 import phonenumbers
 
-from .domain import organisers, publishing
-from .domain.arrivals import BadSource, start_payload
-from .domain.queries import IDEA_REF, parse_ref
-from .models import DugnadProposal, Idea
-from .staff import actions
-from .text.resident import LANGUAGE_NAMES
-from .text.times import parse_local_moment
+from ..domain import organisers, publishing
+from ..domain.arrivals import BadSource, start_payload
+from ..domain.queries import parse_ref
+from ..models import DugnadProposal, Idea
+from ..staff import actions
+from ..text.resident import LANGUAGE_NAMES
+
+from .common import CommandError, idea_by_ref, local_time
 
 TELEGRAM_LINK = "https://t.me/{username}?start={payload}"
-
-
-class CommandError(Exception):
-    """Bad input for one of these commands; printed as one line."""
 
 
 def add_commands(commands, event_commands, idea_commands, status: argparse.ArgumentParser) -> None:
@@ -61,9 +58,9 @@ def display_number(number: str) -> str:
 
 
 async def poster(app, args) -> None:
-    from .app import telegram_username
-    from .channels.twilio import configured as sms_configured
-    from .reports import poster as layout
+    from ..app import telegram_username
+    from ..channels.twilio import configured as sms_configured
+    from ..reports import poster as layout
 
     area = app.areas.require(args.area)
     settings = app.settings
@@ -92,16 +89,6 @@ async def poster(app, args) -> None:
     print(f"{args.out}: {link}{note}")
 
 
-async def _idea(session, raw: str) -> Idea:
-    number = parse_ref(raw, IDEA_REF)
-    if number is None:
-        raise CommandError(f"idea id: expected 12 or I-12, got {raw!r}")
-    idea = await session.get(Idea, number)
-    if idea is None:
-        raise CommandError(f"no idea I-{number}")
-    return idea
-
-
 async def publish_with_status(app, session, idea: Idea, args) -> None:
     """`idea status … --public`: on the results page before residents are told, so the
     link goes with a done idea's news."""
@@ -117,7 +104,7 @@ async def publish_with_status(app, session, idea: Idea, args) -> None:
 
 async def unpublish(app, args) -> None:
     async with app.sessions() as session, session.begin():
-        idea = await _idea(session, args.id)
+        idea = await idea_by_ref(session, args.id)
         await publishing.unpublish_idea(session, idea)
     print(f"I-{idea.id}: off the results page")
 
@@ -138,16 +125,9 @@ async def proposals(app, args) -> None:
                   f"{proposal.when_text}\t{proposal.hands}\t{proposal.organiser_name}")
 
 
-def _moment(value: str, timezone: str, option: str):
-    moment = parse_local_moment(value, timezone)
-    if moment is None:
-        raise CommandError(f'{option}: expected "YYYY-MM-DD HH:MM", got {value!r}')
-    return moment
-
-
 async def approve(app, args) -> None:
     timezone = app.settings.timezone
-    start, end = _moment(args.start, timezone, "--start"), _moment(args.end, timezone, "--end")
+    start, end = local_time(args.start, timezone, "--start"), local_time(args.end, timezone, "--end")
     if args.capacity is not None and args.capacity < 1:
         raise CommandError("--capacity must be at least 1")
     async with app.sessions() as session, session.begin():

@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import uuid
 from datetime import datetime, timedelta
 
 from telegram.error import TelegramError
 
-from . import cli_outreach, db, demo
-from .app import open_app, run_loop
-from .areas import AreasError, load_areas
-from .domain import dugnad, ideas
-from .domain.queries import IDEA_REF, SIGNUP_REF, parse_ref
-from .domain.staff import StaffChangeRefused, add_staff
-from .models import ANSWER_TEMPLATES, EVENT_SCHEDULED, IDEA_STATUSES, DugnadEvent, Idea, Signup, utcnow
-from .reports import export
-from .settings import SettingsError, load_settings
-from .staff import actions
-from .text.resident import LANGUAGE_NAMES
-from .text.staff import STAFF_LOCALES
-from .text.times import parse_local_moment
+from .. import db, demo
+from ..app import open_app, run_loop
+from ..areas import AreasError, load_areas
+from ..domain.staff import StaffChangeRefused, add_staff
+from ..models import ANSWER_TEMPLATES, IDEA_STATUSES, utcnow
+from ..reports import export
+from ..settings import SettingsError, load_settings
+from ..text.resident import LANGUAGE_NAMES
+from ..text.staff import STAFF_LOCALES
+from . import outreach, work
+from .common import CommandError
 
 CONSOLE_TELEGRAM_ID = 1  # the terminal resident, unless --telegram-id or --phone is given
 MAX_WORKERS = 16  # processes for benken serve; more than the machine's cores buys nothing
-
-
-class UsageError(Exception):
-    """Bad input on the command line; the message is printed as is."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,8 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--note", help="the staff's own words, sent as written")
     status.add_argument("--template", choices=ANSWER_TEMPLATES, help="a ready-made answer, translated for each resident")
     status.add_argument("--param", help="the template's season (spring, summer, autumn, winter) or agency name")
+    status.add_argument("--preview", action="store_true",
+                        help="print what each language's readers would get (machine translated), and send nothing")
 
-    cli_outreach.add_commands(commands, event_commands, idea_commands, status)
+    outreach.add_commands(commands, event_commands, idea_commands, status)
 
     exporter = commands.add_parser("export", help="write records to stdout")
     exporter.add_argument("kind", choices=export.KINDS)
@@ -124,24 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "run" and not settings.telegram_bot_token:
-            raise UsageError("TELEGRAM_BOT_TOKEN is not set")
+            raise CommandError("TELEGRAM_BOT_TOKEN is not set")
         if args.command == "serve" and args.workers != 1:
-            from .serve import WorkersRefused, serve_workers
+            from ..serve import WorkersRefused, serve_workers
 
             if not 1 < args.workers <= MAX_WORKERS:
-                raise UsageError(f"--workers: from 1 to {MAX_WORKERS}")
+                raise CommandError(f"--workers: from 1 to {MAX_WORKERS}")
             load_areas(settings.areas_file)  # a broken areas file stops us before any process starts
             try:
                 serve_workers(settings, args.host, args.port, args.workers)
             except WorkersRefused as refused:
-                raise UsageError(str(refused)) from None
+                raise CommandError(str(refused)) from None
             return 0
         if args.command == "areas":
             for area in load_areas(settings.areas_file):
                 print(f"{area.slug}\t{area.name}\t{area.bydel}")
             return 0
         return run_loop(_run(args, settings))
-    except (UsageError, cli_outreach.CommandError, SettingsError, AreasError, db.DatabaseError) as problem:
+    except (CommandError, SettingsError, AreasError, db.DatabaseError) as problem:
         print(f"benken: {problem}", file=sys.stderr)
         return 1
     except TelegramError as problem:  # an unreachable Bot API or a token it refuses
@@ -163,30 +158,30 @@ async def _run(args: argparse.Namespace, settings) -> int:
         elif args.command == "staff":
             await _staff_add(app, args)
         elif args.command == "event":
-            await EVENT_COMMANDS[args.event_command](app, args)
+            await work.EVENT_COMMANDS[args.event_command](app, args)
         elif args.command == "signup":
-            await _signup_attended(app, args)
+            await work.signup_attended(app, args)
         elif args.command == "digest":
             await _digest(app, args)
         elif args.command == "impact":
             await _impact(app, args)
         elif args.command == "run":
-            from .run import run
+            from ..run import run
 
             await run(app)
         elif args.command == "serve":
-            from .serve import serve
+            from ..serve import serve
 
             await serve(app, args.host, args.port)
         elif args.command == "idea":
-            await cli_outreach.IDEA_COMMANDS.get(args.idea_command, _idea_status)(app, args)
+            await work.IDEA_COMMANDS[args.idea_command](app, args)
         elif args.command == "poster":
-            await cli_outreach.poster(app, args)
+            await outreach.poster(app, args)
         elif args.command == "export":
             if args.area:
                 app.areas.require(args.area)
             if args.days is not None and args.days < 1:
-                raise UsageError("--days must be at least 1")
+                raise CommandError("--days must be at least 1")
             since = utcnow() - timedelta(days=args.days) if args.days else None
             await export.write(app, args.kind, args.format, args.area, sys.stdout, since=since)
     return 0
@@ -195,7 +190,7 @@ async def _run(args: argparse.Namespace, settings) -> int:
 def _period(app, args) -> tuple[list[str], datetime, datetime]:
     """The areas (one, or all configured) and the last --days days."""
     if args.days < 1:
-        raise UsageError("--days must be at least 1")
+        raise CommandError("--days must be at least 1")
     slugs = [app.areas.require(args.area).slug] if args.area else [a.slug for a in app.areas]
     until = utcnow()
     return slugs, until - timedelta(days=args.days), until
@@ -204,9 +199,11 @@ def _period(app, args) -> tuple[list[str], datetime, datetime]:
 async def _chat(app, args) -> None:
     from conversations.messages import TEXT
 
-    from .channels import console
-    from .messaging.inbox import receive
+    from ..app import warm_up_language_id
+    from ..channels import console
+    from ..messaging.inbox import receive
 
+    warm_up_language_id()
     async with app.sessions() as session, session.begin():
         if await demo.is_empty(session):
             await demo.load_demo(session, app.areas, app.settings.timezone)
@@ -227,8 +224,8 @@ async def _chat(app, args) -> None:
 
 
 async def _impact(app, args) -> None:
-    from .reports.impact import measure, name_areas
-    from .reports.impact_layout import render_text
+    from ..reports.impact import measure, name_areas
+    from ..reports.impact_layout import render_text
 
     slugs, since, until = _period(app, args)
     async with app.sessions() as session:
@@ -237,13 +234,13 @@ async def _impact(app, args) -> None:
 
 
 async def _digest(app, args) -> None:
-    from .app import open_runtime
-    from .messaging import sending
-    from .reports.delivery import DIGEST, queue_digests
+    from ..app import open_runtime
+    from ..messaging import sending
+    from ..reports.delivery import DIGEST, queue_digests
 
     if not args.send:
-        from .reports.digest import build_digest
-        from .reports.digest_layout import render_text
+        from ..reports.digest import build_digest
+        from ..reports.digest_layout import render_text
 
         slugs, since, until = _period(app, args)
         async with app.sessions() as session:
@@ -252,7 +249,7 @@ async def _digest(app, args) -> None:
         print(render_text(digest, args.lang))
         return
     if not app.settings.telegram_bot_token:
-        raise UsageError("--send needs TELEGRAM_BOT_TOKEN (digests go to staff on Telegram)")
+        raise CommandError("--send needs TELEGRAM_BOT_TOKEN (digests go to staff on Telegram)")
     # Through the outbox like every message: queued once (a second --send the same day
     # queues nothing), then delivered now rather than at the running bot's next drain.
     now = utcnow()
@@ -263,33 +260,14 @@ async def _digest(app, args) -> None:
     print(f"digest sent to {queued} staff member(s)")
 
 
-async def _idea_status(app, args) -> None:
-    number = parse_ref(args.id, IDEA_REF)
-    if number is None:
-        raise UsageError(f"idea id: expected 12 or I-12, got {args.id!r}")
-    async with app.sessions() as session, session.begin():
-        idea = await session.get(Idea, number)
-        if idea is None:
-            raise UsageError(f"no idea I-{number}")
-        try:
-            await cli_outreach.publish_with_status(app, session, idea, args)
-            told = await actions.answer_idea(
-                session, idea, args.status, note=args.note, timezone=app.settings.timezone,
-                template=args.template, template_param=args.param, base_url=app.settings.public_base_url,
-            )
-        except ideas.TransitionRefused as refused:
-            raise UsageError(str(refused)) from None
-    print(f"I-{idea.id}: {args.status}; {told} resident(s) will be told")
-
-
 async def _staff_add(app, args) -> None:
     for slug in args.areas:
         app.areas.require(slug)
     if not args.name.strip():
-        raise UsageError("--name must not be empty")
+        raise CommandError("--name must not be empty")
     email = (args.email or "").strip() or None
     if email and "@" not in email:
-        raise UsageError(f"--email: not an e-mail address: {email!r}")
+        raise CommandError(f"--email: not an e-mail address: {email!r}")
     async with app.sessions() as session, session.begin():
         try:
             staff = await add_staff(
@@ -298,92 +276,7 @@ async def _staff_add(app, args) -> None:
             )
         except StaffChangeRefused as refused:
             if refused.reason == "duplicate":
-                raise UsageError(f"a staff member with Telegram id {args.telegram_id} exists already") from None
-            raise UsageError(f"--{refused.reason.replace('_', '-')}: not accepted") from None
+                raise CommandError(f"a staff member with Telegram id {args.telegram_id} exists already") from None
+            raise CommandError(f"--{refused.reason.replace('_', '-')}: not accepted") from None
     print(staff.id)
 
-
-def _local_time(value: str, timezone: str, option: str) -> datetime:
-    moment = parse_local_moment(value, timezone)
-    if moment is None:
-        raise UsageError(f'{option}: expected "YYYY-MM-DD HH:MM", got {value!r}')
-    return moment
-
-
-async def _event_create(app, args) -> None:
-    app.areas.require(args.area)
-    timezone = app.settings.timezone
-    start, end = _local_time(args.start, timezone, "--start"), _local_time(args.end, timezone, "--end")
-    if end <= start:
-        raise UsageError("--end must be after --start")
-    if args.capacity < 1:
-        raise UsageError("--capacity must be at least 1")
-    if not args.title.strip() or not args.place.strip():
-        raise UsageError("--title and --place must not be empty")
-    async with app.sessions() as session, session.begin():
-        event = await dugnad.create_event(
-            session,
-            area_slug=args.area,
-            titles={"nb": args.title.strip()},
-            place=args.place.strip(),
-            start_at=start,
-            end_at=end,
-            capacity=args.capacity,
-            timezone=timezone,
-        )
-    print(event.id)
-
-
-async def _event(session, event_id: int) -> DugnadEvent:
-    event = await session.get(DugnadEvent, event_id)
-    if event is None:
-        raise UsageError(f"no dugnad with id {event_id}")
-    if event.status != EVENT_SCHEDULED:
-        raise UsageError(f"dugnad {event_id} is {event.status}")
-    return event
-
-
-async def _event_cancel(app, args) -> None:
-    async with app.sessions() as session, session.begin():
-        told = await actions.cancel_event(session, await _event(session, args.id), timezone=app.settings.timezone)
-    print(f"dugnad {args.id} cancelled; {told} resident(s) will be told")
-
-
-async def _event_change(app, args) -> None:
-    timezone = app.settings.timezone
-    start = _local_time(args.start, timezone, "--start") if args.start else None
-    end = _local_time(args.end, timezone, "--end") if args.end else None
-    if not (start or end or (args.place and args.place.strip())):
-        raise UsageError("give --start, --end or --place")
-    async with app.sessions() as session, session.begin():
-        try:
-            change = dugnad.EventChange(start_at=start, end_at=end, place=(args.place or "").strip() or None)
-            told = await actions.change_event(session, await _event(session, args.id), change, timezone=timezone)
-        except ValueError as problem:
-            raise UsageError(str(problem)) from None
-    print(f"dugnad {args.id} changed; {told} resident(s) will be told")
-
-
-EVENT_COMMANDS = {"create": _event_create, "cancel": _event_cancel, "change": _event_change,
-                  **cli_outreach.EVENT_COMMANDS}
-
-
-async def _signup_attended(app, args) -> None:
-    number = parse_ref(args.ref, SIGNUP_REF)
-    if number is None:
-        raise UsageError(f"sign-up: expected 7 or D-7, got {args.ref!r}")
-    if args.hours is not None and not 0 < args.hours <= 24:
-        raise UsageError("--hours must be more than 0 and at most 24")
-    async with app.sessions() as session, session.begin():
-        signup = await session.get(Signup, number)
-        if signup is None:
-            raise UsageError(f"no sign-up D-{number}")
-        try:
-            await dugnad.mark_attended(session, signup, hours=args.hours)
-        except ValueError as problem:
-            raise UsageError(str(problem)) from None
-    print(f"D-{number}: attended, {signup.hours:g} hours")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
