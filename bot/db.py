@@ -77,10 +77,33 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return config
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Migrate the database to the newest schema; does nothing when it is already there."""
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), "head"))
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate the database to `revision` (the newest schema); does nothing when it is
+    already there."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), revision))
+        return
+    async with engine.connect() as conn:
+        await conn.run_sync(_upgrade_sqlite, revision)
+
+
+def _upgrade_sqlite(conn: Connection, revision: str) -> None:
+    """Alembic alters a SQLite table by copying it and dropping the old one. With foreign
+    keys on, that DROP deletes every row pointing at the table (ON DELETE CASCADE): an
+    upgrade that rebuilt `ideas` would take every support and answer with it. So foreign
+    keys are off while migrating (SQLite ignores the pragma inside a transaction, hence
+    before BEGIN), checked afterwards, and on again for whoever uses the connection next."""
+    raw = conn.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with conn.begin():
+            command.upgrade(alembic_config(conn), revision)
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:  # rolled back: the schema stays as it was
+                raise DatabaseError(f"migration left rows pointing nowhere: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 async def ping(engine: AsyncEngine) -> bool:

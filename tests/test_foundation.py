@@ -119,3 +119,31 @@ async def test_times_come_back_in_utc(session):
 
     again = await session.get(DugnadEvent, event.id)
     assert again.start_at == start and again.start_at.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite rebuilds a table to alter it; PostgreSQL alters in place")
+async def test_upgrading_a_sqlite_database_keeps_the_rows_that_point_at_a_rebuilt_table(tmp_path):
+    """0008 rebuilds `ideas` (a new foreign key): with foreign keys on during the upgrade,
+    dropping the old table deleted every support and answer of every idea."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await db.upgrade(engine, "0007")
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO residents (id, channel, telegram_id, opted_out, first_seen, last_seen) "
+                "VALUES (1, 'telegram', 5, 0, '2026-01-05', '2026-01-05')"))
+            await conn.execute(text(
+                "INSERT INTO ideas (id, author_id, area_slug, text, category, wants_to_help, locale, status, "
+                "answer_due, created_at) VALUES (1, 1, 'furuset', 'Benker', 'other', 0, 'nb', 'received', "
+                "'2026-01-19', '2026-01-05')"))
+            await conn.execute(text("INSERT INTO idea_supports (idea_id, resident_id, created_at) VALUES (1, 1, '2026-01-06')"))
+            await conn.execute(text("INSERT INTO idea_status_changes (idea_id, status, created_at) VALUES (1, 'received', '2026-01-05')"))
+        await db.upgrade(engine)
+        async with engine.connect() as conn:
+            kept = [(await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                    for table in ("ideas", "idea_supports", "idea_status_changes")]
+            foreign_keys = (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one()
+        assert kept == [1, 1, 1]
+        assert foreign_keys == 1  # on again for the connections the app uses
+    finally:
+        await engine.dispose()
