@@ -3,36 +3,17 @@
 Case, accents, emoji and punctuation are ignored, and digits in any script count
 (Arabic-Indic and Persian digits too), so "2", "٢", "Norsk" and "norsk bokmal!" all work.
 Letters that Arabic, Persian and Urdu keyboards write differently count as one, so a
-word typed on any of them matches: ي/ی/ى, ك/ک, ة/ه/ہ/ۃ.
+word typed on any of them matches: ي/ی/ى, ك/ک, ة/ه/ہ/ۃ (bot/text/folding.py, which the
+similar-ideas matcher shares).
 """
 
 from __future__ import annotations
 
-import unicodedata
+from bot.text.folding import normalize
 
 from .messages import Choice
 
 MIN_PREFIX = 2  # one letter matches too much to be a deliberate answer
-
-# The same letter as an Arabic, a Persian and an Urdu keyboard type it (and final ى, and
-# ة written without its dots): compared as one, so catalogs need not list every spelling.
-_LETTER_VARIANTS = str.maketrans({"ی": "ي", "ى": "ي", "ک": "ك", "ة": "ه", "ہ": "ه", "ۃ": "ه"})
-
-
-def normalize(text: str) -> str:
-    """Casefolded letters and digits, accents and emoji dropped, spaces folded."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_LETTER_VARIANTS)
-    kept = []
-    for char in decomposed:
-        category = unicodedata.category(char)
-        if category.startswith("M"):  # combining accents and vowel marks
-            continue
-        if category.startswith(("L", "N")):
-            digit = unicodedata.digit(char, None)
-            kept.append(str(digit) if digit is not None else char)
-        else:
-            kept.append(" ")
-    return " ".join("".join(kept).split())
 
 
 def parse_number(text: str) -> int | None:

@@ -26,13 +26,24 @@ from .ideas import (  # noqa: F401
     IDEA_IN_PROGRESS,
     IDEA_DONE,
     IDEA_DECLINED,
+    IDEA_DUPLICATE,
+    IDEA_ANSWER_STATUSES,
     IDEA_STATUSES,
     IDEA_OPEN_STATUSES,
     Idea,
     ANSWER_TEMPLATES,
     SEASONS,
+    TEMPLATE_DUPLICATE,
+    TEMPLATE_REOPENED,
     IdeaStatusChange,
     IdeaSupport,
+)
+from .followup import (  # noqa: F401
+    FIXED_YES,
+    FIXED_PARTLY,
+    FIXED_NO,
+    FIXED_ANSWERS,
+    IdeaCheck,
 )
 from .safety import (  # noqa: F401
     SAFETY_TIMES,

@@ -26,7 +26,10 @@ IDEA_PLANNED = "planned"
 IDEA_IN_PROGRESS = "in_progress"
 IDEA_DONE = "done"
 IDEA_DECLINED = "declined"
-IDEA_STATUSES = (IDEA_RECEIVED, IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED)
+IDEA_DUPLICATE = "duplicate"
+# What staff may answer with; "duplicate" comes only with the idea it joins (mark_duplicate).
+IDEA_ANSWER_STATUSES = (IDEA_RECEIVED, IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED)
+IDEA_STATUSES = (*IDEA_ANSWER_STATUSES, IDEA_DUPLICATE)
 IDEA_OPEN_STATUSES = (IDEA_RECEIVED, IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS)
 
 
@@ -34,7 +37,10 @@ class Idea(Base):
     """An idea a resident shared for their area, referenced to them as I-<id>.
 
     Statuses: received > reviewing > planned > in_progress > done, and from any open
-    status > declined. Every change is an IdeaStatusChange row, with the staff's note.
+    status > declined; from any open status > duplicate, when staff join it with a
+    similar idea (`duplicate_of`): its author and supporters then follow that one. done >
+    reviewing when residents answer "Is it fixed?" with a no, or mostly with "partly"
+    (bot/domain/followup.py). Every change is an IdeaStatusChange row, with the staff's note.
     `answer_due` is the date the resident was promised an answer by. `author_id` is null
     when the author deleted their data but chose to keep the idea.
 
@@ -49,7 +55,7 @@ class Idea(Base):
     __tablename__ = "ideas"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('received', 'reviewing', 'planned', 'in_progress', 'done', 'declined')",
+            "status IN ('received', 'reviewing', 'planned', 'in_progress', 'done', 'declined', 'duplicate')",
             name="status",
         ),
         Index("ix_ideas_area_status", "area_slug", "status"),
@@ -78,11 +84,16 @@ class Idea(Base):
     public_summary: Mapped[dict | None] = mapped_column()
     public_photo: Mapped[bool] = mapped_column(Boolean, default=False)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    # The idea this one was joined with as a duplicate (status "duplicate").
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
 
 
 # Ready-made answers staff can choose (translated for each resident where shown), and the
 # seasons the "season" answer names.
 ANSWER_TEMPLATES = ("meeting", "season", "passed_on", "done_thanks")
+# What Benken itself records as an answer, shown to residents like a ready-made one: the
+# idea joined with another (its reference the param), reopened after "Is it fixed?".
+TEMPLATE_DUPLICATE, TEMPLATE_REOPENED = "duplicate", "reopened"
 SEASONS = ("spring", "summer", "autumn", "winter")
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -21,6 +21,11 @@ class Resident(Base):
     poster or a place from a Telegram deep link (`/start furuset_bib1`: "bib1"), else
     "link" (a deep link naming only the area) or "keyword" (a first SMS that was an area's
     name); null when the resident found Benken some other way. Set once, never changed.
+
+    `monthly_news`: the monthly "What happened in your area" message. None until the
+    resident is asked (once, at the end of the first flow they took part in), then True
+    (opted in) or False; Privacy turns it on and off. `news_sent_for` is the first day of
+    the last month it reported on, so that a month is never sent twice.
     """
 
     __tablename__ = "residents"
@@ -43,6 +48,8 @@ class Resident(Base):
     source: Mapped[str | None] = mapped_column(String(16))
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    monthly_news: Mapped[bool | None] = mapped_column(Boolean)
+    news_sent_for: Mapped[date | None] = mapped_column(Date)
 
     @property
     def onboarded(self) -> bool:
