@@ -14,6 +14,7 @@ from ..models import (
     ANSWER_TEMPLATES,
     IDEA_DECLINED,
     IDEA_DONE,
+    IDEA_DUPLICATE,
     IDEA_IN_PROGRESS,
     IDEA_OPEN_STATUSES,
     IDEA_PLANNED,
@@ -21,6 +22,7 @@ from ..models import (
     IDEA_REVIEWING,
     SEASONS,
     SIGNUP_CANCELLED,
+    TEMPLATE_DUPLICATE,
     Idea,
     IdeaStatusChange,
     IdeaSupport,
@@ -30,11 +32,13 @@ from ..models import (
 )
 from ..text.resident import DEFAULT_LOCALE
 from ..text.times import local_today
-from . import schedule
-from .queries import ref, supporters_column
+from . import followup, schedule
+from .queries import IDEA_REF, ref, supporters_column
 
-# Where an idea may go from each status (see Idea's docstring); a status may be repeated
-# with a new note, so staff can add news without moving the idea on.
+# Where a staff answer may take an idea from each status (see Idea's docstring); a status
+# may be repeated with a new note, so staff can add news without moving the idea on. Two
+# moves are not answers: an open idea becomes a duplicate with the idea it joins
+# (mark_duplicate), and residents' "not fixed" reopens a done one (followup.py).
 IDEA_TRANSITIONS = {
     IDEA_RECEIVED: {IDEA_RECEIVED, IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
     IDEA_REVIEWING: {IDEA_REVIEWING, IDEA_PLANNED, IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
@@ -42,6 +46,7 @@ IDEA_TRANSITIONS = {
     IDEA_IN_PROGRESS: {IDEA_IN_PROGRESS, IDEA_DONE, IDEA_DECLINED},
     IDEA_DONE: {IDEA_DONE},
     IDEA_DECLINED: {IDEA_DECLINED, IDEA_REVIEWING},
+    IDEA_DUPLICATE: {IDEA_DUPLICATE},
 }
 
 
@@ -148,20 +153,50 @@ async def answer_idea(
     status: str,
     *,
     note: str | None,
+    timezone: str,
     staff_id: int | None = None,
     template: str | None = None,
     template_param: str | None = None,
     now: datetime | None = None,
 ) -> IdeaStatusChange:
-    """Record a staff answer: the new status, a ready-made answer and the staff's own words."""
+    """Record a staff answer: the new status, a ready-made answer and the staff's own words.
+    An idea that becomes done gets its followers' "Is it fixed?" scheduled."""
     check_answer(idea, status, template, template_param)
+    now = now or utcnow()
+    if status == IDEA_DONE and idea.status != IDEA_DONE:
+        followup.schedule_question(session, idea, timezone=timezone, now=now)
     idea.status = status
     change = IdeaStatusChange(
         idea_id=idea.id, status=status, note=(note or "").strip() or None, template=template,
-        template_param=template_param, staff_id=staff_id, created_at=now or utcnow(),
+        template_param=template_param, staff_id=staff_id, created_at=now,
     )
     session.add(change)
     return change
+
+
+async def mark_duplicate(
+    session: AsyncSession, idea: Idea, target: Idea, *, staff_id: int | None = None, now: datetime | None = None
+) -> list[Resident]:
+    """Join an open idea with a similar one: it becomes a duplicate of `target`, and its
+    author and supporters support (so follow) `target` instead. Returns those who follow
+    it now, to be told: nobody's support moves without a word."""
+    if idea.id == target.id or idea.area_slug != target.area_slug:
+        raise TransitionRefused(f"{ref(IDEA_REF, idea.id)} can only join another idea of its own area")
+    if idea.status not in IDEA_OPEN_STATUSES:
+        raise TransitionRefused(f"{ref(IDEA_REF, idea.id)} is {idea.status}: only an open idea can join another")
+    if target.status == IDEA_DUPLICATE:
+        raise TransitionRefused(f"{ref(IDEA_REF, target.id)} is itself a duplicate of "
+                                f"{ref(IDEA_REF, target.duplicate_of)}: join that one")
+    now = now or utcnow()
+    moving = await followers(session, idea)
+    already = {resident.id for resident in await followers(session, target)}
+    idea.status, idea.duplicate_of = IDEA_DUPLICATE, target.id
+    session.add(IdeaStatusChange(idea_id=idea.id, status=IDEA_DUPLICATE, template=TEMPLATE_DUPLICATE,
+                                 template_param=ref(IDEA_REF, target.id), staff_id=staff_id, created_at=now))
+    session.add_all(IdeaSupport(idea_id=target.id, resident_id=r.id, created_at=now)
+                    for r in moving if r.id not in already)
+    await session.flush()
+    return moving
 
 
 async def followers(session: AsyncSession, idea: Idea) -> list[Resident]:

@@ -126,3 +126,11 @@ async def set_staff_areas(session: AsyncSession, areas: Areas, staff: Staff, are
     session.add_all(StaffArea(staff_id=staff.id, area_slug=slug) for slug in slugs)
     await session.flush()
     return [a.slug for a in areas if a.slug in slugs]
+
+
+async def staff_of_area(session: AsyncSession, area_slug: str) -> list[Staff]:
+    """Who answers for an area: its staff and every admin (who see all areas)."""
+    own = select(StaffArea.staff_id).where(StaffArea.area_slug == area_slug)
+    return list((await session.execute(
+        select(Staff).where(Staff.is_admin.is_(True) | Staff.id.in_(own)).order_by(Staff.id)
+    )).scalars())

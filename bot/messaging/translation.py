@@ -1,8 +1,10 @@
 """The translation job, and translating staff's words while they compose.
 
 Every TICK the job (1) finds the language each new resident text is written in, (2) makes
-a task for each text staff will want in Norwegian and English, and (3) works through the
-tasks that are due: from the cache when the words were translated before, else from the
+a task for each text staff will want in Norwegian and English, and for each idea's words
+in every other language Benken speaks (residents are shown similar ideas in their own
+language, and their words are compared in it: bot/domain/similar.py), and (3) works
+through the tasks that are due, staff's first: from the cache when the words were translated before, else from the
 provider. The provider is never called inside a transaction and never on a resident's
 reply path. A provider that fails leaves its task pending with the error and a later try
 (backing off from a minute to six hours); one failure ends the round, so a service that
@@ -38,6 +40,7 @@ from ..models import (
 )
 from ..providers.translation import TranslationError, UnsupportedLanguage, short
 from ..text.language_id import detect
+from ..text.resident import LOCALES
 from ..text.staff import STAFF_LOCALES
 
 if TYPE_CHECKING:
@@ -52,6 +55,9 @@ DISCOVER_DAYS = 90  # a translator configured later translates what came in this
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=6)  # the longest wait between tries: a provider down all day is still retried
 COMPOSE_TIMEOUT = 8.0  # seconds a staff member waits for a preview before the original goes as written
+# The words residents read in each other's language too (an idea's text, not its place or a
+# safety report): into every language of ours, so a resident who comes later has them.
+FOR_RESIDENTS = {(IDEA, "text")}
 
 
 async def tick(app: App, *, now: datetime | None = None) -> int:
@@ -119,7 +125,7 @@ async def make_tasks(session: AsyncSession, translator: Translator, *, now: date
         for record in records:
             source = source_language(record)
             for field in words(record, kind):
-                for target in STAFF_LOCALES:
+                for target in LOCALES if (kind, field) in FOR_RESIDENTS else STAFF_LOCALES:
                     if target == source:
                         continue
                     task = TranslationTask(field=field, target=target, provider=translator.name, attempts=0,
@@ -154,7 +160,8 @@ async def _due(app: App, now: datetime) -> list[_Work]:
             select(TranslationTask)
             .where(TranslationTask.status == TRANSLATION_PENDING,
                    or_(TranslationTask.next_try_at.is_(None), TranslationTask.next_try_at <= now))
-            .order_by(TranslationTask.next_try_at.is_not(None), TranslationTask.id)
+            .order_by(TranslationTask.next_try_at.is_not(None), TranslationTask.target.not_in(STAFF_LOCALES),
+                      TranslationTask.id)
             .limit(TASK_BATCH)
         )).scalars().all()
         work = []

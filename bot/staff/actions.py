@@ -35,13 +35,25 @@ async def answer_idea(
     PUBLIC_BASE_URL, is known). Returns how many residents will be told."""
     now = now or utcnow()
     change = await ideas.answer_idea(
-        session, idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
+        session, idea, status, note=note, timezone=timezone, staff_id=staff_id, template=template,
+        template_param=template_param, now=now,
     )
     followers = await ideas.followers(session, idea)
     told = await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now,
                                    note_language=note_language)
     await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
     return told
+
+
+async def mark_duplicate(
+    session: AsyncSession, idea: Idea, target: Idea, *, timezone: str, staff_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Join an idea with a similar one (see ideas.mark_duplicate) and tell its author and
+    supporters, each in their language, which idea they follow now. Returns how many."""
+    now = now or utcnow()
+    moved = await ideas.mark_duplicate(session, idea, target, staff_id=staff_id, now=now)
+    return await notices.joined_as_duplicate(session, idea, target, moved, timezone=timezone, now=now)
 
 
 async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:
