@@ -142,6 +142,25 @@ def check_answer(idea: Idea, status: str, template: str | None, template_param: 
         raise TransitionRefused(f"{ref('I', idea.id)} cannot go from {idea.status} to {status}")
 
 
+def draft_answer(
+    idea: Idea,
+    status: str,
+    *,
+    note: str | None,
+    staff_id: int | None = None,
+    template: str | None = None,
+    template_param: str | None = None,
+    now: datetime | None = None,
+) -> IdeaStatusChange:
+    """A staff answer as it would be recorded, checked but not saved: what a preview shows
+    is what answer_idea stores. Raises TransitionRefused."""
+    check_answer(idea, status, template, template_param)
+    return IdeaStatusChange(
+        idea_id=idea.id, status=status, note=(note or "").strip() or None, template=template,
+        template_param=template_param, staff_id=staff_id, created_at=now or utcnow(),
+    )
+
+
 async def answer_idea(
     session: AsyncSession,
     idea: Idea,
@@ -154,12 +173,10 @@ async def answer_idea(
     now: datetime | None = None,
 ) -> IdeaStatusChange:
     """Record a staff answer: the new status, a ready-made answer and the staff's own words."""
-    check_answer(idea, status, template, template_param)
-    idea.status = status
-    change = IdeaStatusChange(
-        idea_id=idea.id, status=status, note=(note or "").strip() or None, template=template,
-        template_param=template_param, staff_id=staff_id, created_at=now or utcnow(),
+    change = draft_answer(
+        idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
     )
+    idea.status = status
     session.add(change)
     return change
 

@@ -141,25 +141,31 @@ async def invite_helpers(
 # Ideas ------------------------------------------------------------------------------------
 
 
+def idea_news_text(t: Text, idea: Idea, change: IdeaStatusChange, *, to_author: bool) -> str:
+    """What one follower of an idea reads about a staff answer: the status, the chosen
+    ready-made answer translated, and the staff's own words as written. The web desk's
+    preview shows exactly this text."""
+    status = idea_statuses(t)[change.status]
+    if to_author:
+        text = t._("News about your idea {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
+    else:
+        text = t._("News about an idea you support, {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
+    if change.template:
+        text += "\n" + answer_template(t, change.template, change.template_param)
+    if change.note:
+        # Staff's own words go as written, marked as theirs.
+        text += "\n" + t._("The district writes: {note}", note=change.note)
+    return text
+
+
 async def idea_news(
     session: AsyncSession, idea: Idea, change: IdeaStatusChange, followers: list[Resident], *, timezone: str,
     now: datetime | None = None,
 ) -> int:
-    """A staff answer to the idea's author and supporters: the status, the chosen ready-made
-    answer translated, and the staff's own words as written."""
+    """A staff answer to the idea's author and supporters, each in their own language."""
 
     def render(t: Text, resident: Resident) -> str:
-        status = idea_statuses(t)[change.status]
-        if resident.id == idea.author_id:
-            text = t._("News about your idea {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
-        else:
-            text = t._("News about an idea you support, {ref}: {status}.", ref=t.ref("I", idea.id), status=status)
-        if change.template:
-            text += "\n" + answer_template(t, change.template, change.template_param)
-        if change.note:
-            # Staff's own words go as written, marked as theirs.
-            text += "\n" + t._("The district writes: {note}", note=change.note)
-        return text
+        return idea_news_text(t, idea, change, to_author=resident.id == idea.author_id)
 
     return await _tell(session, followers, "idea_status", render, timezone=timezone, now=now or utcnow(),
                        priority=OUTBOX_PRIORITY_REPLY)
