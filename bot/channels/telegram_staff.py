@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..app import App
 
 STAFF_IDS_TTL = 30.0  # seconds: a staff member added by `benken staff add` is known this soon
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -83,7 +84,8 @@ class TelegramStaffDesk:
                 return False
             staff = await session.get(Staff, staff.id)
             slugs = await staff_area_slugs(session, staff, self.app.areas)
-            desk = Desk(session, staff, slugs, self.app.areas, self.app.settings.timezone)
+            desk = Desk(session, staff, slugs, self.app.areas, self.app.settings.timezone,
+                        public_base_url=self.app.settings.public_base_url)
             if update.callback_query is not None:
                 await _answer_query(update)
                 await routes.on_button(desk, update.callback_query.data.split("|")[1:])
@@ -103,7 +105,7 @@ class TelegramStaffDesk:
             for number, piece in enumerate(pieces, start=1):
                 keyboard = markup(reply) if number == len(pieces) else None
                 await with_retries(self.bot.send_message, chat_id, piece, parse_mode=ParseMode.HTML,
-                                   reply_markup=keyboard)
+                                   reply_markup=keyboard, link_preview_options=None if reply.link_preview else NO_PREVIEW)
             if reply.photo:
                 await with_retries(self.bot.send_photo, chat_id, reply.photo)
 
