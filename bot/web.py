@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -16,6 +17,8 @@ from telegram import Update
 
 from . import db
 from .channels import twilio
+from .channels.sms import gsm_safe
+from .channels.telegram_api import fetch_photo
 from .metrics import Metrics
 from .staff.web import create_desk
 
@@ -59,7 +62,11 @@ def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = No
             Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
-            # The staff web desk: its own pages, security headers and body limit.
-            Mount("/desk", app=create_desk(app)),
+            # The staff web desk: its own pages, security headers and body limit; photos
+            # through the bot, and SMS texts previewed as the SMS channel sends them.
+            Mount("/desk", app=create_desk(
+                app, photos=partial(fetch_photo, telegram.bot) if telegram is not None else None,
+                as_sent={"sms": gsm_safe},
+            )),
         ]
     )

@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
 # Telegram allows 4,096 characters a message (after entities are parsed). We count UTF-16
@@ -19,6 +20,7 @@ MAX_TEXT = 4096
 SEND_ATTEMPTS = 4  # for failures that surely did not deliver, with backoff 1 s, 2 s, 4 s
 CHAT_MESSAGES_PER_SECOND = 1.0  # Telegram's advice for one private chat
 FORGET_CHATS_OVER = 10_000  # paced chats kept in memory before quiet ones are forgotten
+MAX_PHOTO_BYTES = 20 * 1024 * 1024  # the largest file the Bot API lets a bot download
 
 _TAG = re.compile(r"</?[bi]>")
 
@@ -95,6 +97,18 @@ async def with_retries(call, *args: Any, **kwargs: Any) -> Any:
             if attempt == SEND_ATTEMPTS - 1 or not surely_not_delivered(problem):
                 raise
             await asyncio.sleep(2**attempt)
+
+
+async def fetch_photo(bot: Bot, file_id: str) -> bytes | None:
+    """A photo a resident sent, by its file id, for the web desk to show; None when
+    Telegram no longer has it or will not hand it over."""
+    try:
+        found = await bot.get_file(file_id)
+        if found.file_size and found.file_size > MAX_PHOTO_BYTES:
+            return None
+        return bytes(await found.download_as_bytearray())
+    except TelegramError:
+        return None
 
 
 def seconds(value: Any) -> float:
