@@ -161,21 +161,10 @@ def draft_answer(
     )
 
 
-async def answer_idea(
-    session: AsyncSession,
-    idea: Idea,
-    status: str,
-    *,
-    note: str | None,
-    staff_id: int | None = None,
-    template: str | None = None,
-    template_param: str | None = None,
-    now: datetime | None = None,
-) -> IdeaStatusChange:
-    """Record a staff answer: the new status, a ready-made answer and the staff's own words."""
-    change = draft_answer(
-        idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
-    )
+async def answer_idea(session: AsyncSession, idea: Idea, status: str, **answer) -> IdeaStatusChange:
+    """Record a staff answer: the new status, a ready-made answer and the staff's own words
+    (`answer`: note, staff_id, template, template_param, now, as draft_answer takes them)."""
+    change = draft_answer(idea, status, **answer)
     idea.status = status
     session.add(change)
     return change

@@ -48,19 +48,11 @@ class Addressee:
     text: str  # exactly what they would read
 
 
-async def preview_answer(
-    session: AsyncSession,
-    idea: Idea,
-    status: str,
-    *,
-    note: str | None,
-    timezone: str,
-    template: str | None = None,
-    template_param: str | None = None,
-) -> list[Addressee]:
+async def preview_answer(session: AsyncSession, idea: Idea, status: str, *, timezone: str, **answer) -> list[Addressee]:
     """What answer_idea would send, and to whom, without changing anything: each text from
-    the same function that queues it. Raises ideas.TransitionRefused like answer_idea."""
-    change = ideas.draft_answer(idea, status, note=note, template=template, template_param=template_param)
+    the same function that queues it (`answer`: note, template, template_param). Raises
+    ideas.TransitionRefused like answer_idea."""
+    change = ideas.draft_answer(idea, status, **answer)
     previews = []
     for resident in await ideas.followers(session, idea):
         t = Text(resident.locale, timezone)

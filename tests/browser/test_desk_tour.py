@@ -53,4 +53,11 @@ async def test_every_page_fits_both_screens_and_is_photographed(page, live_serve
             await page.wait_for_selector("[data-map-ready]")
         await fits_the_phone(page)
         await screenshot(page, name)
+    # The broadcast's second step: whom it reaches, by language and channel.
+    await page.goto("/desk/broadcast")
+    await page.get_by_label("Melding", exact=True).fill("Dugnad på lørdag kl. 10 ved T-banen. Ta med hansker!")
+    await page.get_by_role("button", name="Se hvem den når").click()
+    await page.wait_for_selector("table.reach")
+    await fits_the_phone(page)
+    await screenshot(page, "broadcast-review")
     page.log.assert_clean()

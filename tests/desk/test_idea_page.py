@@ -114,7 +114,7 @@ async def test_you_said_we_did_and_inviting_helpers_are_told_and_audited(app, cl
     await session.commit()
     await sign_in(client, app, await make_staff(app))
     page = await client.get(f"/desk/ideas/{idea.id}")
-    assert "Dere sa, vi gjorde" not in page.text  # not done yet
+    assert "Dere sa det, vi gjorde det" not in page.text  # not done yet
     token = csrf(page)
     assert (await client.post(f"/desk/ideas/{idea.id}/you-said-we-did", data={"csrf_token": token})).status_code == 400
 
@@ -124,6 +124,7 @@ async def test_you_said_we_did_and_inviting_helpers_are_told_and_audited(app, cl
     assert bad.status_code == 400
 
     await client.post(f"/desk/ideas/{idea.id}/answer", data={"csrf_token": token, "status": "done", "template": "done_thanks"})
+    assert "Send «Dere sa det, vi gjorde det» til Furuset" in (await client.get(f"/desk/ideas/{idea.id}")).text
     told = await client.post(f"/desk/ideas/{idea.id}/you-said-we-did", data={"csrf_token": token})
     assert told.status_code == 303
     async with app.sessions() as s:

@@ -59,6 +59,7 @@ class Chart:
     description: str
     width: int = WIDTH
     height: int = HEIGHT
+    css: str = ""  # a class of the picture beside "chart" ("narrow")
     bars: list[Bar] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)

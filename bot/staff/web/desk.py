@@ -220,6 +220,7 @@ class Desk:
             "desk": self,
             "nav": nav,
             "areas": self.areas,
+            "area_options": [(area.slug, area.name) for area in self.areas],
             "csrf_token": self.csrf_token,
         }
         values.update(context)

@@ -177,26 +177,29 @@ async def change_dugnad(desk: Desk) -> Response:
     return desk.redirect("dugnad", query={"changed": told}, event_id=event.id)
 
 
+async def _tell_everyone(desk: Desk, action, *, audit: str, said: str, refusal: str) -> Response:
+    """Cancel a coming dugnad or invite to it (`action`), tell the residents it concerns,
+    audit it, and say how many were told (`said`: the redirect's note, "cancelled=3")."""
+    event = await my_event(desk)
+    if not is_coming(event):
+        return await _event_page(desk, event, status_code=400, error=refusal)
+    told = await action(desk.session, event, timezone=desk.app.settings.timezone)
+    await desk.audit(audit, f"#{event.id}", f"{said} {told}")
+    return desk.redirect("dugnad", query={said: told}, event_id=event.id)
+
+
 @page()
 async def cancel_dugnad(desk: Desk) -> Response:
     """POST /desk/dugnads/3/cancel: everyone signed up or waiting is told."""
-    event = await my_event(desk)
-    if not is_coming(event):
-        return await _event_page(desk, event, status_code=400, error=desk.text._s("This dugnad cannot be cancelled now."))
-    told = await actions.cancel_event(desk.session, event, timezone=desk.app.settings.timezone)
-    await desk.audit("event_cancel", f"#{event.id}", f"told {told}")
-    return desk.redirect("dugnad", query={"cancelled": told}, event_id=event.id)
+    return await _tell_everyone(desk, actions.cancel_event, audit="event_cancel", said="cancelled",
+                                refusal=desk.text._s("This dugnad cannot be cancelled now."))
 
 
 @page()
 async def invite_to_dugnad(desk: Desk) -> Response:
     """POST /desk/dugnads/3/invite: residents of the area who want to help an idea happen."""
-    event = await my_event(desk)
-    if not is_coming(event):
-        return await _event_page(desk, event, status_code=400, error=desk.text._s("Invite to a coming dugnad only."))
-    told = await actions.invite_helpers(desk.session, event, timezone=desk.app.settings.timezone)
-    await desk.audit("invite_helpers", f"#{event.id}", f"invited {told}")
-    return desk.redirect("dugnad", query={"invited": told}, event_id=event.id)
+    return await _tell_everyone(desk, actions.invite_helpers, audit="invite_helpers", said="invited",
+                                refusal=desk.text._s("Invite to a coming dugnad only."))
 
 
 def _hours(raw: object) -> float | None:

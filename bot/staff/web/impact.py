@@ -22,6 +22,7 @@ from .desk import Desk, page
 
 PERIODS = ("12m", "3m", "year", "lastyear", "custom")
 DEFAULT_PERIOD = "12m"  # a programme reports on a year
+LADDER_WIDTH = 440  # four labelled bars: narrower than the month charts, so its text stays readable on a phone
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ def months_back(day: date, months: int) -> date:
     """The first day of the month `months` before `day`'s month."""
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def period_label(t: StaffText, key: str) -> str:
+    return {
+        "12m": t._s("The last 12 months"),
+        "3m": t._s("The last 3 months"),
+        "year": t._s("This year"),
+        "lastyear": t._s("Last year"),
+        "custom": t._s("From and to the days below"),
+    }[key]
 
 
 def month_count(first: date, last: date) -> int:
@@ -110,7 +121,8 @@ def volunteer_charts(months: list[Month], t: StaffText) -> list[Chart]:
 
 def ladder_chart(rungs: list[tuple[str, int]], t: StaffText) -> Chart:
     chart = Chart("chart-ladder", t._s("The participation ladder"),
-                  t._s("Bars: residents on each rung, from giving an idea to helping organise."))
+                  t._s("Bars: residents on each rung, from giving an idea to helping organise."),
+                  width=LADDER_WIDTH, css="narrow")
     return bars(chart, rungs, number=t.number)
 
 
@@ -132,13 +144,13 @@ async def impact(desk: Desk) -> Response:
     rungs = [
         (t._s("Gave an idea"), ladder.gave_idea),
         (t._s("Joined a dugnad"), ladder.joined_dugnad),
-        (t._s("Moved up from an idea to a dugnad"), ladder.moved_up),
         (t._s("Helped organise"), ladder.helped_organise),
-    ]
+        (t._s("Moved up from an idea to a dugnad"), ladder.moved_up),
+    ]  # in the order of the ladder's sentences (impact_layout.ladder_lines)
     return desk.render(
         "impact.html",
         period=period,
-        periods=PERIODS,
+        period_options=[(key, period_label(t, key)) for key in PERIODS],
         problem=problem,
         chosen_area=area,
         figures=figures,

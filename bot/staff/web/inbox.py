@@ -121,6 +121,7 @@ async def inbox(desk: Desk) -> Response:
     found, total = await find(desk, chosen, today)
     pages = max(1, -(-total // PER_PAGE))
     t = desk.text
+    statuses = idea_status_labels(t)
     context = {
         "chosen": chosen,
         "rows": [
@@ -137,10 +138,12 @@ async def inbox(desk: Desk) -> Response:
         ],
         "total": total,
         "pages": pages,
-        "statuses": idea_status_labels(t),
+        "statuses": statuses,
         "categories": idea_category_labels(t),
         "languages": language_labels(t, LOCALES),
-        "status_choices": (OPEN, *IDEA_STATUSES, ALL),
+        # "All open" is the default, sent as no value: addresses stay short.
+        "status_options": [("", t._s("All open"))] + [(s, statuses[s].capitalize()) for s in IDEA_STATUSES]
+        + [(ALL, t._s("All, done and declined too"))],
         "results_id": RESULTS,
     }
     if desk.partial(RESULTS):

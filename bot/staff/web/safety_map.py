@@ -96,9 +96,15 @@ async def safety_map(desk: Desk) -> Response:
         off_map=[r for r in reports if r["lat"] is None or r["lon"] is None],
         points=points,
         categories=categories,
-        times=times,
-        periods=tuple(PERIODS),
+        time_options=[(key, label.capitalize()) for key, label in times.items()],
+        period_options=[(key, period_label(t, key)) for key in PERIODS],
     )
+
+
+def period_label(t, key: str) -> str:
+    if key == "all":
+        return t._s("All time")
+    return t._s("The last 12 months") if key == "365" else t._s("The last {n} days", n=key)
 
 
 routes = [Route("/safety-map", safety_map, methods=["GET"], name="safety_map")]
