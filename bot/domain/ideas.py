@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..text.resident import DEFAULT_LOCALE
 from ..text.times import local_today
-from . import followup, schedule
+from . import schedule
 from .queries import IDEA_REF, ref, supporters_column
 
 # Where a staff answer may take an idea from each status (see Idea's docstring); a status
@@ -147,29 +147,30 @@ def check_answer(idea: Idea, status: str, template: str | None, template_param: 
         raise TransitionRefused(f"{ref('I', idea.id)} cannot go from {idea.status} to {status}")
 
 
-async def answer_idea(
-    session: AsyncSession,
+def draft_answer(
     idea: Idea,
     status: str,
     *,
     note: str | None,
-    timezone: str,
     staff_id: int | None = None,
     template: str | None = None,
     template_param: str | None = None,
     now: datetime | None = None,
 ) -> IdeaStatusChange:
-    """Record a staff answer: the new status, a ready-made answer and the staff's own words.
-    An idea that becomes done gets its followers' "Is it fixed?" scheduled."""
+    """A staff answer as it would be recorded, checked but not saved: what a preview shows
+    is what answer_idea stores. Raises TransitionRefused."""
     check_answer(idea, status, template, template_param)
-    now = now or utcnow()
-    if status == IDEA_DONE and idea.status != IDEA_DONE:
-        followup.schedule_question(session, idea, timezone=timezone, now=now)
-    idea.status = status
-    change = IdeaStatusChange(
+    return IdeaStatusChange(
         idea_id=idea.id, status=status, note=(note or "").strip() or None, template=template,
-        template_param=template_param, staff_id=staff_id, created_at=now,
+        template_param=template_param, staff_id=staff_id, created_at=now or utcnow(),
     )
+
+
+async def answer_idea(session: AsyncSession, idea: Idea, status: str, **answer) -> IdeaStatusChange:
+    """Record a staff answer: the new status, a ready-made answer and the staff's own words
+    (`answer`: note, staff_id, template, template_param, now, as draft_answer takes them)."""
+    change = draft_answer(idea, status, **answer)
+    idea.status = status
     session.add(change)
     return change
 

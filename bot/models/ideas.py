@@ -41,7 +41,8 @@ class Idea(Base):
     similar idea (`duplicate_of`): its author and supporters then follow that one. done >
     reviewing when residents answer "Is it fixed?" with a no, or mostly with "partly"
     (bot/domain/followup.py). Every change is an IdeaStatusChange row, with the staff's note.
-    `answer_due` is the date the resident was promised an answer by. `author_id` is null
+    `answer_due` is the date the resident was promised an answer by (the web desk's
+    inbox lists them in its order, ix_ideas_area_due). `author_id` is null
     when the author deleted their data but chose to keep the idea.
 
     Publication on the area's public results page: unpublished > published (staff give a
@@ -59,6 +60,8 @@ class Idea(Base):
             name="status",
         ),
         Index("ix_ideas_area_status", "area_slug", "status"),
+        # The web desk's inbox: an area's ideas, soonest promised answer first.
+        Index("ix_ideas_area_due", "area_slug", "answer_due", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

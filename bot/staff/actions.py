@@ -3,12 +3,13 @@ action changes the domain and tells the residents it concerns, in one transactio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain import dugnad, ideas, organisers, publishing
+from ..domain import dugnad, followup, ideas, organisers, publishing
 from ..messaging import notices
 from ..models import IDEA_DONE, DugnadEvent, DugnadProposal, Idea, Resident, utcnow
 from ..text.resident import Text
@@ -34,10 +35,12 @@ async def answer_idea(
     previews.py; the results page's link when a published idea is done and `base_url`,
     PUBLIC_BASE_URL, is known). Returns how many residents will be told."""
     now = now or utcnow()
+    was_done = idea.status == IDEA_DONE
     change = await ideas.answer_idea(
-        session, idea, status, note=note, timezone=timezone, staff_id=staff_id, template=template,
-        template_param=template_param, now=now,
+        session, idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
     )
+    if status == IDEA_DONE and not was_done:  # its followers are asked "Is it fixed?" a day later
+        followup.schedule_question(session, idea, timezone=timezone, now=now)
     followers = await ideas.followers(session, idea)
     told = await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now,
                                    note_language=note_language)
@@ -54,6 +57,31 @@ async def mark_duplicate(
     now = now or utcnow()
     moved = await ideas.mark_duplicate(session, idea, target, staff_id=staff_id, now=now)
     return await notices.joined_as_duplicate(session, idea, target, moved, timezone=timezone, now=now)
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """One resident an answer would go to, as staff may see them: never their address."""
+
+    to_author: bool  # the idea's author, else a supporter
+    locale: str
+    channel: str
+    opted_out: bool  # gets nothing
+    text: str  # exactly what they would read
+
+
+async def preview_answer(session: AsyncSession, idea: Idea, status: str, *, timezone: str, **answer) -> list[Addressee]:
+    """What answer_idea would send, and to whom, without changing anything: each text from
+    the same function that queues it (`answer`: note, template, template_param). Raises
+    ideas.TransitionRefused like answer_idea."""
+    change = ideas.draft_answer(idea, status, **answer)
+    previews = []
+    for resident in await ideas.followers(session, idea):
+        t = Text(resident.locale, timezone)
+        to_author = resident.id == idea.author_id
+        text = notices.idea_news_text(t, idea, change, author=to_author, translated=None)
+        previews.append(Addressee(to_author, t.locale, resident.channel, resident.opted_out, text))
+    return previews
 
 
 async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:

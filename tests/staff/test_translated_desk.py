@@ -73,7 +73,7 @@ async def test_you_said_we_did_quotes_the_idea_in_each_language(telegram, fake_a
     app, fake = telegram.app, telegram.fake
     ids = await seed(app)
     async with app.sessions() as session, session.begin():
-        await ideas.answer_idea(session, await session.get(Idea, ids["idea"]), "done", note=None, timezone="Europe/Oslo")
+        await ideas.answer_idea(session, await session.get(Idea, ids["idea"]), "done", note=None)
     # "Tell the whole area" (the button under a "done" answer), pressed by its callback data.
     preview = texts(await telegram.send(fake.tap, STAFF_ID, f"staff|ysd|{ids['idea']}", 1))
     assert "Soomaali: 1 resident, 1 by SMS" in preview and "[ar>so] نحتاج إلى مقعد" in preview
