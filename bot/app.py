@@ -34,6 +34,7 @@ DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
 RECOVER_EVERY_SECONDS = 60  # stale claims (older than outbox.STALE_CLAIM) are settled within a minute
 TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
 TRANSLATE_EVERY_SECONDS = 20  # staff read a new idea in their language within a minute or so
+NEWS_AT = time(11, 0)  # the monthly news is made late morning: in daytime, after the digests
 
 
 def run_loop(main):
@@ -168,7 +169,7 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
     """What a running Benken does on its own; `run` puts it on PTB's JobQueue, `serve` on
     an APScheduler of its own. The database decides what is due, so a job that runs late,
     or in two processes, neither drops nor repeats anything."""
-    from .messaging import outbox, reminders, sending, translation as translating
+    from .messaging import followups, outbox, reminders, sending, translation as translating
     from .reports.delivery import DIGEST_AT_HOUR, morning_digests
 
     app = runtime.app
@@ -184,4 +185,6 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
         # translator is configured): never on a resident's reply path.
         Job("translations", partial(translating.tick, app), every=TRANSLATE_EVERY_SECONDS,
             first=TRANSLATE_EVERY_SECONDS),
+        # "What happened in your area", each month's in the first days of the next.
+        Job("monthly news", partial(followups.monthly_tick, app), at=NEWS_AT),
     ]

@@ -4,6 +4,9 @@ It owns what every step shares: keywords at any step (menu, back, cancel, help, 
 start), parsing answers by button, number or label, skip on optional steps, kind answers
 to bad input, the 24-hour idle reset, and keeping the state in the database.
 
+Questions Benken asks on its own ("Is it fixed?") are put to a resident at rest (`pose`),
+and their buttons answer them at any step ("standing answers": the key names the question).
+
 Three rules keep residents' words from being misread: typed words that are on a shown
 option's label mean that option, not the keyword they may also be ("cancel" for "Cancel
 my place"); a stop word that is not the carrier's asks before opting out (CONFIRM_STOP);
@@ -20,8 +23,9 @@ from bot.domain.residents import set_opted_out
 from bot.models import ConversationState, Resident, utcnow
 from bot.text.resident import LOCALES, Text
 
-from .flows import FLOWS, MENU, ONBOARDING
+from .flows import FLOWS, MENU, NEWS, ONBOARDING, STANDING
 from .flows.menu import help_text
+from .flows.news import wants_asking
 from .flows.onboarding import arrival, arrive, preselect_language
 from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
@@ -108,8 +112,11 @@ async def handle(
         _save(ctx)
         return ctx.out
 
-    idle = now - state.updated_at > IDLE_RESET
-    if is_new or not state.step:
+    idle = _idle(state, now)
+    standing = _standing(inbound)
+    if standing and resident.onboarded:
+        await _on_standing(ctx, standing, inbound, idle)
+    elif is_new or not state.step:
         found = arrival(ctx, inbound)  # from a poster: the area is preselected
         if is_new and inbound.kind == TEXT and found is None:
             preselect_language(ctx, inbound.text)  # (an area's name says nothing of the language)
@@ -126,6 +133,61 @@ async def handle(
         await _on_answer(ctx, inbound)
     _save(ctx)
     return ctx.out
+
+
+def _idle(state: ConversationState, now: datetime) -> bool:
+    """Away longer than the flow waits for an answer (a day; "Is it fixed?" 14 days)."""
+    flow = FLOWS.get(state.flow)
+    waits = flow.waits if flow is not None and state.step != CONFIRM_STOP else None
+    return now - state.updated_at > (waits or IDLE_RESET)
+
+
+def _standing(inbound: Inbound) -> str | None:
+    """The flow that takes a tapped button's answer at any step (see flows.STANDING)."""
+    if inbound.kind != CHOICE or not inbound.choice:
+        return None
+    return STANDING.get(inbound.choice.split(":", 1)[0])
+
+
+async def _on_standing(ctx: Ctx, flow_name: str, inbound: Inbound, idle: bool) -> None:
+    """A standing answer: taken by its flow's step as usual when the resident is there;
+    elsewhere kept, and the resident goes on where they were (at the menu after a day)."""
+    flow = FLOWS[flow_name]
+    step, answer = flow.steps[flow.first], Answer(choice=inbound.choice)
+    if ctx.state.flow == flow_name:
+        await _take(ctx, step, answer)
+        return
+    theirs, ctx.data = ctx.data, {}  # the other flow's answers are not that step's to touch
+    await step.answer(ctx, answer)
+    ctx.data = theirs
+    await (_begin(ctx, MENU) if idle or ctx.state.step == QUIET else _ask(ctx))
+
+
+async def pose(
+    session: AsyncSession, resident: Resident, state: ConversationState | None, flow_name: str, data: dict,
+    config: EngineConfig, capabilities: Capabilities, *, now: datetime,
+) -> list[Outbound] | None:
+    """Put a flow's first question to a resident at rest, so that their next message answers
+    it; its text, for the outbox. None while they are in the middle of something."""
+    if not at_rest(resident, state, flow_name, now):
+        return None
+    if state is None:
+        state = ConversationState(resident_id=resident.id, flow=MENU, step="", data={}, history=[], updated_at=now)
+        session.add(state)
+    ctx = Ctx(session, resident, state, config, capabilities, now, Text(resident.locale, config.timezone),
+              {"_asked": (state.data or {}).get("_asked", 0), **data})
+    flow = FLOWS[flow_name]
+    state.flow, state.step, state.history = flow.name, flow.first, []
+    await _ask(ctx)
+    _save(ctx)
+    return ctx.out
+
+
+def at_rest(resident: Resident, state: ConversationState | None, flow_name: str, now: datetime) -> bool:
+    """At the menu (or that question), or away so long that their next message starts again
+    anyway: never half-way through something, where their "1" answers what they were asked."""
+    return resident.onboarded and (state is None or (
+        state.step != CONFIRM_STOP and (state.flow in (MENU, flow_name) or _idle(state, now))))
 
 
 def _save(ctx: Ctx) -> None:
@@ -269,7 +331,8 @@ async def _take(ctx: Ctx, step: Step, answer: Answer) -> None:
     if following == QUIET:
         ctx.state.step = QUIET
     elif following == DONE:
-        await _begin(ctx, MENU)
+        # After the first flow they took part in, the monthly news is offered, once.
+        await _begin(ctx, NEWS if wants_asking(ctx) else MENU)
     elif ":" in following:  # another flow: "flow:" starts it at its first step
         await _begin(ctx, following.split(":", 1)[0])
     else:

@@ -9,7 +9,7 @@ so a step only ever sees a valid choice, a text within limits, a place or a phot
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,6 +71,9 @@ class Flow:
     name: str
     first: str
     steps: dict[str, Step]
+    # How long an answer is waited for before the conversation starts again at the menu;
+    # None: the engine's day (IDLE_RESET). "Is it fixed?" waits the 14 days it is open.
+    waits: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Ctx:
     t: Text
     data: dict[str, Any]
     out: list[Outbound] = field(default_factory=list)
+    # Set by a step that saved what the resident gave (an idea, a support, a sign-up, a
+    # proposal): at the end of the flow they may be offered the monthly news (once).
+    took_part: bool = False
 
     def say(self, text: str, choices: tuple[Choice, ...] = ()) -> None:
         self.out.append(Outbound(text, choices, rtl=self.t.rtl))
@@ -108,6 +114,15 @@ class Ctx:
         else:
             limit = LIST_PREVIEW if in_list else TEXT_PREVIEW
         return f"“{text if len(text) <= limit else shorten(text, limit)}”"
+
+    def quote_idea(self, original: str, translated: str | None = None) -> str:
+        """Another resident's idea in a list: a machine's translation into the reader's
+        language where there is one, marked as such, else as its author wrote it."""
+        if translated is None:
+            return self.quote(original, in_list=True)
+        # Translators: after another resident's idea, quoted in the reader's language by
+        # a machine translation.
+        return f"{self.quote(translated, in_list=True)} {self.t._('(machine translation)')}"
 
     @property
     def area(self) -> Area | None:

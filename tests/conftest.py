@@ -136,6 +136,14 @@ def daytime() -> datetime:
     return datetime.combine(tomorrow, time(12, 0), oslo).astimezone(timezone.utc)
 
 
+def next_month(moment: datetime) -> datetime:
+    """Noon in Oslo on the 2nd of the month after `moment`'s, as UTC: when the monthly news
+    of `moment`'s month is made."""
+    oslo = ZoneInfo("Europe/Oslo")
+    first = (moment.astimezone(oslo).date().replace(day=1) + timedelta(days=32)).replace(day=2)
+    return datetime.combine(first, time(12, 0), oslo).astimezone(timezone.utc)
+
+
 def in_days(days: float, hour: int = 10) -> datetime:
     """A UTC moment `days` from now at a whole hour, for event times."""
     moment = datetime.now(timezone.utc) + timedelta(days=days)

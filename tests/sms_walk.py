@@ -13,15 +13,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App, open_app
-from bot.channels.sms import gsm_safe, render, segments
+from bot.channels.sms import render, segments
 from bot.domain import dugnad, ideas, organisers
-from bot.messaging import reminders
-from bot.models import DugnadEvent, DugnadProposal, OutboxMessage, Resident, Signup
+from bot.messaging import followups, reminders
+from bot.messaging.outbox import as_outbound
+from bot.models import DugnadEvent, DugnadProposal, Idea, OutboxMessage, Resident, Signup, utcnow
 from bot.settings import Settings
 from bot.staff import actions
 from bot.text.resident import LANGUAGE_NAMES, Text
 from conversations.messages import COMMAND, UNSUPPORTED, Inbound
-from tests.conftest import in_days
+from tests.conftest import in_days, next_month
 from tests.factories import Chat
 
 DEBUG = False
@@ -48,9 +49,11 @@ async def walk(app: App, locale: str) -> list[str]:
     language_number = str(list(LANGUAGE_NAMES).index(locale) + 1)
     await run(first, "hei", "99", language_number, "1")  # greeting, menu, a wrong number, area
     await run(first, "1", LONG_IDEA, "1", "Ved skolen", "1", "1")  # idea with place, help yes, send
+    await run(first, "1")  # the monthly news, offered once: yes
     await run(first, "1", "", "x" * 1200, "Lys", "7", "1", "2", "3")  # errors, skip, not sent
     await run(first, "2", "1", "1")  # dugnad: list, event, signed up
-    await run(second, "/start", "1", "1", "2", "1", "1")  # preselected language; waiting list
+    await run(second, "/start", "1", "1", "2", "1", "1", "2")  # preselected language; waiting list; no news
+    await similar(app, run, second)
     await run(first, "5", "1", "1")  # my things, cancel D-1, yes: the place is offered on
     await run(second, "5", "1")  # take the offered place
     await run(first, "3", "1", "3", "2", "Under brua", "3", "2", "1", "1")  # emergency; report
@@ -59,13 +62,40 @@ async def walk(app: App, locale: str) -> list[str]:
     await run(second, "4", "1", "2")
     await organise(app, run, locale)
     await run(first, "6", language_number, "7", "8", "1", "8", "2", "3")  # language, help, privacy
+    await run(first, "8", "3", "8", "3")  # privacy: the monthly message off, and on again
     await run(first, Inbound(UNSUPPORTED), Inbound(COMMAND, text="stop"), Inbound(COMMAND, text="start"))
     await scheduled_messages(app)
+    await is_it_fixed(app, run, first, second)
     await run(second, "8", "2", "1")  # delete everything
     async with app.sessions() as session:
-        outbox = (await session.execute(select(OutboxMessage.text))).scalars()
-        texts.extend(gsm_safe(text) for text in outbox)  # as the SMS sender sends them
+        outbox = (await session.execute(select(OutboxMessage))).scalars()
+        texts.extend(render(as_outbound(message)) for message in outbox)  # as the SMS sender sends them
     return [t for t in texts if t]
+
+
+async def similar(app: App, run, resident: Chat) -> None:
+    """Two ideas of the area like the one being written: shown one at a time, another,
+    then "mine is different" and the idea not sent; then supported instead."""
+    async with app.sessions() as session, session.begin():
+        author = await session.get(Resident, 1)
+        for words in ("Flere benker og mer lys ved skolen", "Benker og lys ved skoleveien"):
+            await ideas.submit_idea(session, author, app.areas.require("furuset"), ideas.IdeaDraft(words, "other"),
+                                    timezone="Europe/Oslo")
+    await run(resident, "1", "Benker og lys ved skolen", "7", "1", "3", "2", "2", "3")  # another; different; no
+    await run(resident, "1", "Benker og lys ved skolen", "7", "1", "1")  # support this one instead
+
+
+async def is_it_fixed(app: App, run, first: Chat, second: Chat) -> None:
+    """An idea joined with another (its followers told), the other done, "Is it fixed?" a
+    day later (answered "no": reopened, staff told), and the monthly news."""
+    async with app.sessions() as session, session.begin():
+        duplicate, target = await session.get(Idea, 1), await session.get(Idea, 3)
+        await actions.mark_duplicate(session, duplicate, target, timezone="Europe/Oslo")
+        await actions.answer_idea(session, target, "done", note=None, timezone="Europe/Oslo")
+    await reminders.tick(app, now=utcnow() + timedelta(days=2))
+    await run(first, "3")  # no: it is not fixed
+    await run(second, "2")  # partly
+    await followups.monthly_tick(app, now=next_month(utcnow()))
 
 
 async def organise(app: App, run, locale: str) -> None:
@@ -78,7 +108,7 @@ async def organise(app: App, run, locale: str) -> None:
     # In the second area, where the organised dugnad is the only one: a list of two long
     # titles costs more than 3 segments in some languages, organising or not.
     await run(organiser, "/start", "1", "2", "2", label, "1", "x", "Male benkene", "Ved senteret",
-              "Lørdag 14. juni, kl. 10 til 14", "2", "Amina", "1")
+              "Lørdag 14. juni, kl. 10 til 14", "2", "Amina", "1", "2")  # sent; no monthly news
     async with app.sessions() as session, session.begin():
         proposal = (await session.execute(select(DugnadProposal))).scalars().first()
         event = await actions.approve_proposal(session, proposal, timezone="Europe/Oslo", start_at=in_days(20),

@@ -35,7 +35,9 @@ from conversations.messages import (
 
 from ..domain.residents import find_or_create_resident, set_opted_out
 from ..messaging.inbox import receive
-from ..messaging.outbox import FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult
+from ..messaging.outbox import (
+    FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult, as_outbound,
+)
 from ..models import OUTBOX_PRIORITY_BULK, OutboxMessage
 from ..text.resident import LANGUAGE_NAMES
 from .telegram_http import AiohttpRequest
@@ -63,7 +65,9 @@ def parse_update(update: Update) -> tuple[int, Inbound, str | None] | None:
     for what residents do not send us (group chats, edits, channel posts, …)."""
     if update.callback_query is not None:
         query = update.callback_query
-        prompt, _, key = (query.data or "").partition(CALLBACK_SEPARATOR)
+        prompt, separator, key = (query.data or "").partition(CALLBACK_SEPARATOR)
+        if not separator:  # a button of a message Benken sent on its own: no question number
+            prompt, key = "", prompt
         inbound = Inbound(CHOICE, choice=key, prompt=int(prompt) if prompt.isdigit() else None)
         return query.from_user.id, inbound, None
     message = update.message
@@ -235,6 +239,8 @@ class TelegramSender:
     async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult:
         # A staff report was escaped when it was laid out; anything else shows as written.
         pieces = split_html(message.text) if message.format == HTML else escaped_pieces(message.text)
+        # A question Benken asks on its own ("Is it fixed?") has its buttons on the last piece.
+        markup = keyboard(as_outbound(message)) if message.choices else None
         extra = {"allow_paid_broadcast": True} if self.paid_broadcast and message.priority >= OUTBOX_PRIORITY_BULK else {}
         ids = []
         try:
@@ -243,8 +249,9 @@ class TelegramSender:
                 pace = self._limited(ready if number == 0 else None)
                 if not pace and number == 0:
                     await ready()
+                last = number == len(pieces) - 1
                 sent = await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML,
-                                          **pace, **extra)
+                                          reply_markup=markup if last else None, **pace, **extra)
                 ids.append(sent.message_id)
         except Forbidden as problem:
             return SendResult(OPTED_OUT, error=str(problem)[:200])

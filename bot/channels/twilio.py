@@ -20,7 +20,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from conversations.messages import COMMAND, PHOTO, TEXT, Inbound
 
 from ..messaging.inbox import receive
-from ..messaging.outbox import FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult, record_delivery
+from ..messaging.outbox import (
+    FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult, as_outbound, record_delivery,
+)
 from ..models import OutboxMessage
 from ..settings import Settings
 from .sms import (
@@ -30,7 +32,6 @@ from .sms import (
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
     e164,
-    gsm_safe,
     render,
 )
 
@@ -171,7 +172,7 @@ class TwilioSender:
         try:
             async with asyncio.timeout(self.TIMEOUT):
                 sent = await self._client.messages.create_async(
-                    to=recipient.address, body=gsm_safe(message.text), smart_encoded=True, **self._sender, **extra
+                    to=recipient.address, body=render(as_outbound(message)), smart_encoded=True, **self._sender, **extra
                 )
         except TwilioRestException as problem:
             if problem.code == TWILIO_OPTED_OUT:

@@ -324,6 +324,11 @@ async def year_totals(session: AsyncSession, area_slug: str, moment: datetime, t
     """(neighbours who came, hours given) in the area in the local calendar year of `moment`."""
     zone = ZoneInfo(timezone)
     year = moment.astimezone(zone).year
+    return await totals_between(session, area_slug, datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone))
+
+
+async def totals_between(session: AsyncSession, area_slug: str, since: datetime, until: datetime) -> tuple[int, float]:
+    """(neighbours who came, hours given) at the area's dugnads starting in [since, until)."""
     rows = (
         await session.execute(
             select(Signup, DugnadEvent)
@@ -331,8 +336,8 @@ async def year_totals(session: AsyncSession, area_slug: str, moment: datetime, t
             .where(
                 DugnadEvent.area_slug == area_slug,
                 Signup.status == SIGNUP_ATTENDED,
-                DugnadEvent.start_at >= datetime(year, 1, 1, tzinfo=zone),
-                DugnadEvent.start_at < datetime(year + 1, 1, 1, tzinfo=zone),
+                DugnadEvent.start_at >= since,
+                DugnadEvent.start_at < until,
             )
         )
     ).all()

@@ -45,9 +45,10 @@ def schedule_question(session: AsyncSession, idea: Idea, *, timezone: str, now: 
     session.add(Reminder(kind=IDEA_FIXED, due_at=next_morning(now + after, timezone), idea_id=idea.id))
 
 
-async def done_change(session: AsyncSession, idea: Idea) -> IdeaStatusChange | None:
-    """The "done" the question is about: the latest, while the idea is still done."""
-    if idea.status != IDEA_DONE:
+async def done_change(session: AsyncSession, idea: Idea, *, current: bool = True) -> IdeaStatusChange | None:
+    """The "done" the question is about: the latest (with `current`, only while the idea
+    is still done)."""
+    if current and idea.status != IDEA_DONE:
         return None
     return (await session.execute(
         select(IdeaStatusChange).where(IdeaStatusChange.idea_id == idea.id, IdeaStatusChange.status == IDEA_DONE)
@@ -77,6 +78,16 @@ async def questions_waiting(session: AsyncSession, resident: Resident, now: date
                                 IdeaCheck.asked_at >= now - ANSWER_WITHIN)
         .order_by(IdeaCheck.asked_at, IdeaCheck.id)
     )).scalars())
+
+
+async def answers_of(session: AsyncSession, resident: Resident) -> list[tuple[int, str]]:
+    """(idea id, answer) of everything the resident answered, the oldest first."""
+    rows = await session.execute(
+        select(IdeaCheck.idea_id, IdeaCheck.answer).where(IdeaCheck.resident_id == resident.id,
+                                                           IdeaCheck.answer.is_not(None))
+        .order_by(IdeaCheck.answered_at, IdeaCheck.id)
+    )
+    return [(idea_id, answer) for idea_id, answer in rows.all()]
 
 
 def reopens(answers: Counter) -> bool:

@@ -41,11 +41,7 @@ async def find_or_create_resident(
     (resident, state, is_new)."""
     now = now or utcnow()
     column, value = (Resident.telegram_id, telegram_id) if channel == "telegram" else (Resident.phone, phone)
-    if session.bind.dialect.name == "postgresql":
-        # One resident's messages one at a time: two texts sent close together (handled by
-        # two requests, or two workers) must not both start from the same step. SQLite's
-        # transactions here already take the write lock at BEGIN.
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{channel}:{value}"))))
+    await _hold(session, channel, value)
     found = (
         await session.execute(
             select(Resident, ConversationState)
@@ -73,6 +69,23 @@ async def find_or_create_resident(
         resident = (await session.execute(select(Resident).where(column == value))).scalar_one()
         return resident, await session.get(ConversationState, resident.id), False
     return await session.get(Resident, new_id), None, True
+
+
+async def _hold(session: AsyncSession, channel: str, address: int | str | None) -> None:
+    """One resident's conversation changed by one transaction at a time: two texts sent
+    close together (two requests, or two workers), or a text and a question Benken puts
+    (hold_conversation), must not both start from the same step. On PostgreSQL a lock on
+    the address until the transaction ends; SQLite's transactions here take the write lock
+    at BEGIN already."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{channel}:{address}"))))
+
+
+async def hold_conversation(session: AsyncSession, resident: Resident) -> ConversationState | None:
+    """Where the resident is in the conversation, read fresh and held (see _hold) until this
+    transaction ends: for putting a question to them without racing their own message."""
+    await _hold(session, resident.channel, resident.telegram_id if resident.channel == "telegram" else resident.phone)
+    return await session.get(ConversationState, resident.id, populate_existing=True)
 
 
 async def set_opted_out(session: AsyncSession, resident: Resident, opted_out: bool) -> None:
@@ -135,3 +148,8 @@ async def erase_resident(
     await session.execute(delete(ConversationState).where(ConversationState.resident_id == resident.id))
     await session.delete(resident)
     await session.flush()
+
+
+async def set_monthly_news(session: AsyncSession, resident: Resident, wanted: bool) -> None:
+    """The monthly "What happened in your area" on or off (False also once it was offered)."""
+    resident.monthly_news = wanted

@@ -118,9 +118,25 @@ async def similar_ideas(
     for (idea, count), sketch in zip(rows, sketches):
         alike = score(new, sketch)
         if is_similar(alike):
-            found.append(Similar(idea, count, alike, sketch.texts.get(reader) if source_language(idea) != reader else None))
+            found.append(_as_shown(idea, count, sketch, reader, alike))
     best = sorted(found, key=lambda s: -s.score)[:limit]
     return sorted(best, key=lambda s: (s.idea.created_at, s.idea.id), reverse=True)
+
+
+async def shown_again(session: AsyncSession, ids: list[int], *, reader: str) -> list[Similar]:
+    """Ideas found similar before (`ids`, in that order) as a reader is shown them now:
+    those still open, with their supporters and their words in the reader's language."""
+    rows = (await session.execute(
+        select(Idea, supporters_column()).where(Idea.id.in_(ids), Idea.status.in_(IDEA_OPEN_STATUSES))
+    )).all()
+    sketches = await sketches_of(session, [idea for idea, _count in rows], (reader,))
+    found = {idea.id: _as_shown(idea, count, sketch, reader, 0.0) for (idea, count), sketch in zip(rows, sketches)}
+    return [found[number] for number in ids if number in found]
+
+
+def _as_shown(idea: Idea, supporters: int, sketch: Sketch, reader: str, alike: float) -> Similar:
+    translated = sketch.texts.get(reader) if source_language(idea) != reader else None
+    return Similar(idea, supporters, alike, translated)
 
 
 async def sketches_of(session: AsyncSession, ideas: list[Idea], languages: tuple[str, ...]) -> list[Sketch]:

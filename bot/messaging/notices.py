@@ -7,7 +7,7 @@ followers); these functions say it to each of them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,6 +208,47 @@ async def idea_news(
 
     return await _tell(session, followers, "idea_status", render, timezone=timezone, now=now or utcnow(),
                        priority=OUTBOX_PRIORITY_REPLY)
+
+
+async def joined_as_duplicate(
+    session: AsyncSession, idea: Idea, target: Idea, followers: list[Resident], *, timezone: str,
+    now: datetime | None = None,
+) -> int:
+    """Tell an idea's author and supporters that staff joined it with `target`, which they
+    follow now: its words in each one's language where a translation is cached."""
+    translations = await translations_by_language(session, target.text, source_language(target),
+                                                  (r.locale for r in followers))
+
+    def render(t: Text, resident: Resident) -> str:
+        words = shorten(translations.get(t.locale) or target.text, YOU_SAID_WE_DID_QUOTE)
+        if resident.id == idea.author_id:
+            text = t._("Your idea {ref} asks for the same as {other}, so the district joined them.",
+                       ref=t.ref("I", idea.id), other=t.ref("I", target.id))
+        else:
+            text = t._("The idea you support, {ref}, asks for the same as {other}, so the district joined them.",
+                       ref=t.ref("I", idea.id), other=t.ref("I", target.id))
+        return text + "\n" + t._("You follow {other} now: “{text}”", other=t.ref("I", target.id), text=words)
+
+    return await _tell(session, followers, "idea_joined", render, timezone=timezone, now=now or utcnow(),
+                       priority=OUTBOX_PRIORITY_REPLY)
+
+
+def monthly_news(t: Text, area_name: str, month: date, done: int, planned: int, coming: int, hours: float) -> str:
+    """What happened in an area in a month, in one SMS segment in GSM-7 languages: what
+    there was to tell (no "0 planned"), each figure a phrase with its own plural."""
+    figures = [
+        # Translators: the figures of the monthly news, joined into a list ("3 ideas
+        # done, 2 ideas planned and 1 dugnad coming"). "Done": the district finished them.
+        t.ngettext("{n} idea done", "{n} ideas done", done) if done else None,
+        t.ngettext("{n} idea planned", "{n} ideas planned", planned) if planned else None,
+        # Translators: dugnads starting in the coming weeks.
+        t.ngettext("{n} dugnad coming", "{n} dugnads coming", coming) if coming else None,
+        # Translators: hours neighbours worked at dugnads in the month.
+        t.ngettext("{n} hour of dugnad given", "{n} hours of dugnad given", round(hours)) if round(hours) else None,
+    ]
+    # Translators: {month} is the month's name on its own ("September"); {figures} the list.
+    return t._("News from {area}, {month}: {figures}.", area=t.ltr(area_name), month=t.month(month),
+               figures=t.listing([figure for figure in figures if figure]))
 
 
 def idea_follow_up(t: Text, idea: Idea) -> str:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.messages import Choice, Outbound
+
 from ..domain.quiet import is_quiet
 from ..domain.queries import upsert
 from ..domain.residents import set_opted_out
@@ -104,16 +106,27 @@ async def enqueue(
     *,
     priority: int = OUTBOX_PRIORITY_BULK,
     not_before: datetime | None = None,
+    choices: tuple[Choice, ...] = (),
+    rtl: bool = False,
 ) -> OutboxMessage | None:
-    """Queue a proactive message to a resident; nothing for one who opted out."""
+    """Queue a proactive message to a resident; nothing for one who opted out. `choices`
+    (a question Benken asks on its own) go as buttons or numbered lines, as the channel
+    shows them; `rtl` says the text is right to left (numbers are isolated in it)."""
     if resident.opted_out:
         return None
     message = OutboxMessage(
         resident_id=resident.id, channel=resident.channel, kind=kind, text=text, priority=priority,
-        not_before=not_before or utcnow(),
+        not_before=not_before or utcnow(), choices=[[c.key, c.label] for c in choices] or None,
+        extra={"rtl": True} if rtl and choices else None,
     )
     session.add(message)
     return message
+
+
+def as_outbound(message: OutboxMessage) -> Outbound:
+    """A queued message to a resident as the channels render a reply: text and choices."""
+    choices = tuple(Choice(key, label) for key, label in message.choices or ())
+    return Outbound(message.text, choices, rtl=bool((message.extra or {}).get("rtl")))
 
 
 async def enqueue_staff(

@@ -1,5 +1,6 @@
 """Scheduled work kept in the database: dugnad reminders, offers of a freed place and their
-lapsing, thanks the day after, and the follow-up promised on every idea.
+lapsing, thanks the day after, the follow-up promised on every idea, and "Is it fixed?"
+after one is done (followups.py).
 
 A tick claims due `reminders` rows (FOR UPDATE SKIP LOCKED on PostgreSQL, and an
 `UPDATE … WHERE status = 'pending'` whose row count must be 1 on every backend) and, in the
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain import dugnad, organisers
+from ..domain import dugnad, followup, organisers
 from ..domain.schedule import BEFORE_START, EVENT_24H, EVENT_2H, IDEA_FOLLOWUP, OFFER_EXPIRY, OFFER_MADE, THANKS
 from ..models import (
     EVENT_SCHEDULED,
@@ -36,7 +37,7 @@ from ..models import (
     utcnow,
 )
 from ..text.resident import Text
-from . import notices
+from . import followups, notices
 from .inbox import forget_old_inbound
 from .outbox import enqueue
 
@@ -181,4 +182,6 @@ HANDLERS = {
     THANKS: _thanks,
     IDEA_FOLLOWUP: _follow_up,
     organisers.ORGANISER_MESSAGE: _organiser_message,
+    followup.IDEA_FIXED: followups.ask_fixed,
+    followup.IDEA_REOPENED: followups.tell_reopened,
 }

@@ -96,7 +96,9 @@ class Reminder(Base):
     Statuses: pending > claimed > done, or pending > dropped (no longer relevant, e.g. the
     event started while the bot was down). Kinds: event_24h, event_2h, offer_made (tell
     the first on the waiting list that a place is kept for them), offer_expiry, thanks,
-    idea_followup, organiser_message (an organiser's words to their volunteers).
+    idea_followup, organiser_message (an organiser's words to their volunteers),
+    idea_fixed ("Is it fixed?" to a done idea's followers), idea_reopened (staff told that
+    residents say it is not).
     """
 
     __tablename__ = "reminders"

@@ -29,6 +29,9 @@ def idea_statuses(t: Text) -> dict[str, str]:
         "done": t._("Done"),
         # Translators: status of an idea the district has said no to.
         "declined": t._("Not possible"),
+        # Translators: status of an idea the district joined with another idea
+        # that asks for the same; its supporters follow that one now.
+        "duplicate": t._("Joined with a similar idea"),
     }
 
 
@@ -99,4 +102,8 @@ def answer_template(t: Text, key: str, param: str | None = None) -> str:
         return t._("This is not ours to decide, so we passed it to {agency}.", agency=t.ltr(param or ""))
     if key == "done_thanks":
         return t._("It is done. Thank you!")
+    if key == "duplicate":  # Benken's own: param is the reference of the idea it joined
+        return t._("It asks for the same as {ref}, so we joined them. You follow {ref} now.", ref=t.ltr(param or ""))
+    if key == "reopened":  # Benken's own, after "Is it fixed?"
+        return t._("Neighbours say it is not fixed yet, so the district looks at it again.")
     raise KeyError(key)

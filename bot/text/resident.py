@@ -9,6 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time, tokenize_pattern, untokenize_pattern
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from .catalogs import babel_locale, translations
@@ -113,6 +114,15 @@ class Text:
         pattern, the month written out."""
         local = moment.astimezone(self.zone)
         return self.ltr(format_skeleton("MMMMd", local, tzinfo=self.zone, locale=self._dates))
+
+    def listing(self, items: list[str]) -> str:
+        """"a, b and c" as this language joins a list (CLDR)."""
+        return format_list(items, locale=self._babel)
+
+    def month(self, day: date) -> str:
+        """The month's name on its own ("september", "wrzesień"): CLDR's stand-alone form,
+        which needs no case ending around it."""
+        return format_date(day, "LLLL", locale=self._dates)
 
     def date(self, day: date) -> str:
         """CLDR's long date ("11. desember 2026")."""

@@ -103,6 +103,8 @@ def idea_status_labels(t: StaffText) -> dict[str, str]:
         "in_progress": t._s("in progress"),
         "done": t._s("done"),
         "declined": t._s("declined"),
+        # An idea joined with another that asks for the same (its followers moved there).
+        "duplicate": t._s("duplicate"),
     }
 
 

@@ -1,11 +1,15 @@
 """The flows residents walk through, by name. The engine starts ONBOARDING for a new
-resident and MENU after every finished flow."""
+resident and MENU after every finished flow (NEWS once, after the first they took part in).
+STANDING: choice keys that carry their own question (buttons on a message Benken sent on
+its own), by their first part, and the flow whose first step takes them at any step."""
 
 from ..steps import Flow
-from . import dugnad, idea, menu, mine, onboarding, organise, privacy, safety
+from . import dugnad, fixed, idea, menu, mine, news, onboarding, organise, privacy, safety
 
 ONBOARDING = onboarding.FLOW.name
 MENU = menu.FLOW.name
+NEWS = news.FLOW.name
+STANDING = {fixed.KEY: fixed.FLOW.name}
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow
@@ -20,5 +24,7 @@ FLOWS: dict[str, Flow] = {
         safety.FLOW,
         mine.FLOW,
         privacy.FLOW,
+        fixed.FLOW,
+        news.FLOW,
     )
 }

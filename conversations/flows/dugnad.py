@@ -119,6 +119,7 @@ async def take_event(ctx: Ctx, answer: Answer) -> str:
     except EventUnavailable:
         ctx.say(t._("Sorry, this dugnad is no longer open."))
         return DONE
+    ctx.took_part = True
     if signup.status == SIGNUP_CONFIRMED:
         ctx.say(t._("You are signed up! Your reference is {ref}. See you there!", ref=t.ref("D", signup.id)))
     else:

@@ -1,10 +1,12 @@
-"""Share an idea (text, category, place, photo, wish to help, confirm) and browse the
-area's ideas to support one."""
+"""Share an idea (text, category, place, photo, similar ideas of the area, wish to help,
+confirm) and browse the area's ideas to support one."""
 
 from __future__ import annotations
 
 from bot.domain.ideas import IdeaDraft, area_ideas, submit_idea, support_idea, supported_idea_ids
+from bot.domain.similar import Similar, Sketch, shown_again, similar_ideas
 from bot.models import MAX_PLACE
+from bot.text import language_id
 from bot.text.labels import idea_categories, idea_statuses
 
 from ..messages import Choice
@@ -52,7 +54,7 @@ async def take_place(ctx: Ctx, answer: Answer) -> str:
     """Stores the place if given; a photo is asked next where the channel can send one."""
     ctx.data["place"] = answer.text
     ctx.data["location"] = [answer.location.latitude, answer.location.longitude] if answer.location else None
-    return "photo" if ctx.can.photos else "help"
+    return "photo" if ctx.can.photos else await similar_or_help(ctx)
 
 
 async def ask_photo(ctx: Ctx) -> Prompt:
@@ -61,9 +63,70 @@ async def ask_photo(ctx: Ctx) -> Prompt:
 
 
 async def take_photo(ctx: Ctx, answer: Answer) -> str:
-    """Stores the photo's reference; asks whether the resident wants to help next."""
+    """Stores the photo's reference; similar ideas next, if there are any, else the wish to help."""
     ctx.data["photo"] = answer.photo_ref
-    return "help"
+    return await similar_or_help(ctx)
+
+
+async def similar_or_help(ctx: Ctx) -> str:
+    """Looks once for open ideas of the area like this one (its words in the language they
+    are written in and the one the resident chose; its place); "similar" next if any."""
+    text, location = ctx.data["text"], ctx.data.get("location") or [None, None]
+    # Lingua loads in a thread at start: until it is in, the chosen language stands alone.
+    written = language_id.detect(text) if language_id.ready() else None
+    sketch = Sketch({code: text for code in dict.fromkeys((written, ctx.t.locale)) if code},
+                    ctx.data["category"], *location)
+    found = await similar_ideas(ctx.session, ctx.resident.area_slug, sketch, reader=ctx.t.locale,
+                                resident_id=ctx.resident.id)
+    ctx.data["similar"], ctx.data["shown"] = [s.idea.id for s in found], 0
+    return "similar" if found else "help"
+
+
+def similar_line(ctx: Ctx, found: Similar) -> str:
+    """One similar idea in one short line: reference, status, supporters, its words."""
+    t = ctx.t
+    return (f"{t.ref('I', found.idea.id)} · {idea_statuses(t)[found.idea.status]} · "
+            f"{t.ngettext('{n} supporter', '{n} supporters', found.supporters)}: "
+            f"{ctx.quote_idea(found.idea.text, found.translated)}")
+
+
+async def ask_similar(ctx: Ctx) -> Prompt:
+    """Shows the similar ideas (by SMS one at a time, within the segment budget) and offers
+    to support one instead of saving a new one."""
+    t = ctx.t
+    found = await shown_again(ctx.session, ctx.data["similar"], reader=t.locale)
+    area = t.ltr(ctx.area.name)
+    if ctx.can.compact and found:
+        found = [found[ctx.data.get("shown", 0) % len(found)]]
+    lines = [t.ngettext("Before we save it: an idea from {area} like yours:",
+                        "Before we save it: {n} ideas from {area} like yours:", len(found), area=area)]
+    lines += [similar_line(ctx, one) for one in found]
+    if len(found) == 1:
+        choices = [Choice(f"support:{found[0].idea.id}", t._("Support this one instead"))]
+    else:
+        choices = [Choice(f"support:{one.idea.id}", t._("Support {ref} instead", ref=t.ref("I", one.idea.id)))
+                   for one in found]
+    choices.append(Choice("different", t._("Mine is different")))
+    if ctx.can.compact and len(ctx.data["similar"]) > 1:
+        choices.append(Choice("another", t._("Show another similar idea")))
+    return Prompt("\n".join(lines), choices)
+
+
+async def take_similar(ctx: Ctx, answer: Answer) -> str:
+    """Supports the chosen idea instead (the new one is not saved), shows another, or goes
+    on to the wish to help."""
+    if answer.choice == "different":
+        return "help"
+    if answer.choice == "another":
+        ctx.data["shown"] = ctx.data.get("shown", 0) + 1
+        return "similar"
+    number = int(answer.choice.split(":", 1)[1])
+    await support_idea(ctx.session, ctx.resident, number)
+    ctx.took_part = True
+    t = ctx.t
+    ctx.say(t._("Thank you! You now support {ref}. We will tell you when something happens with it.",
+                ref=t.ref("I", number)) + "\n" + t._("Your words were not saved as a new idea."))
+    return DONE
 
 
 async def ask_help(ctx: Ctx) -> Prompt:
@@ -119,6 +182,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         wants_to_help=data["wants_to_help"],
     )
     idea = await submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now)
+    ctx.took_part = True
     ctx.say(
         t._(
             "Thank you! Your idea is saved as {ref}. We will answer you by {date}.",
@@ -137,6 +201,7 @@ FLOW = Flow(
         "category": Step(ask_category, take_category),
         "place": Step(ask_place, take_place, expects=PLACE, optional=True, max_length=MAX_PLACE),
         "photo": Step(ask_photo, take_photo, expects=PHOTO, optional=True),
+        "similar": Step(ask_similar, take_similar),
         "help": Step(ask_help, take_help),
         "confirm": Step(ask_confirm, take_confirm),
     },
@@ -185,6 +250,7 @@ async def take_browse(ctx: Ctx, answer: Answer) -> str:
         return DONE if answer.choice == "menu" else answer.choice
     if answer.choice == "support":
         if await support_idea(ctx.session, ctx.resident, ctx.data["idea"]):
+            ctx.took_part = True
             ctx.say(
                 ctx.t._(
                     "Thank you! You now support {ref}. We will tell you when something happens with it.",

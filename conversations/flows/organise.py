@@ -155,6 +155,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
     draft = ProposalDraft(what=data["what"], place=data["where"], when_text=data["when"], hands=data["hands"],
                           organiser_name=data["name"])
     proposal = await propose_dugnad(ctx.session, ctx.resident, draft, now=ctx.now)
+    ctx.took_part = True
     ctx.say(t._("Thank you! Your dugnad is saved as {ref}. The district will look at it and tell you.",
                 ref=t.ref(PROPOSAL_REF, proposal.id)))
     return DONE

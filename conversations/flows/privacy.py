@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.domain.dugnad import event_title, every_signup
+from bot.domain.followup import answers_of
 from bot.domain.ideas import resident_ideas, supported_idea_ids
 from bot.domain.organisers import PROPOSAL_REF, resident_proposals
-from bot.domain.residents import erase_resident
+from bot.domain.residents import erase_resident, set_monthly_news
 from bot.domain.safety import named_reports
 from bot.text.labels import idea_statuses, safety_categories, signup_statuses, staff_answer
 from bot.text.resident import LANGUAGE_NAMES
@@ -18,18 +19,27 @@ from .dugnad import when
 async def ask_choose(ctx: Ctx) -> Prompt:
     """Offers to show or delete the resident's data."""
     t = ctx.t
+    monthly = (Choice("news_off", t._("Stop the monthly message")) if ctx.resident.monthly_news
+               else Choice("news_on", t._("Get a monthly message")))
     return Prompt(
         t._("We only keep what you tell us here. What do you want to do?"),
         [
             Choice("see", t._("See my data")),
             Choice("delete", t._("Delete my data")),
+            monthly,
             Choice("menu", t._("Back to the menu")),
         ],
     )
 
 
 async def take_choose(ctx: Ctx, answer: Answer) -> str:
-    """Shows the data, or asks to confirm deletion next."""
+    """Shows the data, turns the monthly message off or on, or asks to confirm deletion next."""
+    if answer.choice in ("news_on", "news_off"):
+        wanted = answer.choice == "news_on"
+        await set_monthly_news(ctx.session, ctx.resident, wanted)
+        ctx.say(ctx.t._("Good! You will get it at the start of each month.") if wanted
+                else ctx.t._("The monthly message is stopped."))
+        return DONE
     if answer.choice == "see":
         # All of it, in as many messages as the channel needs (an SMS costs by the segment).
         for message in ctx.can.in_messages(await my_data(ctx)):
@@ -49,6 +59,8 @@ async def my_data(ctx: Ctx) -> list[str]:
         t._("Area: {area}", area=t.ltr(ctx.area.name) if ctx.area else "-"),
         t._("First message: {date}", date=t.date(resident.first_seen.astimezone(t.zone).date())),
     ]
+    if resident.monthly_news:
+        lines.append(t._("You get a monthly message about {area}.", area=t.ltr(ctx.area.name) if ctx.area else "-"))
     if resident.source:  # a poster's or a place's code, from a link or an SMS keyword
         lines.append(t._("How you found Benken: {source}", source=t.ltr(resident.source)))
     for proposal in await resident_proposals(session, resident):
@@ -63,6 +75,9 @@ async def my_data(ctx: Ctx) -> list[str]:
     supported = sorted(await supported_idea_ids(session, resident))
     if supported:
         lines.append(t._("Ideas you support: {refs}", refs=", ".join(t.ref("I", i) for i in supported)))
+    said = {"yes": t._("Yes"), "partly": t._("Partly"), "no": t._("No")}
+    for idea_id, answer in await answers_of(session, resident):
+        lines.append(t._("Is {ref} fixed? You answered: {answer}", ref=t.ref("I", idea_id), answer=said[answer]))
     # Every sign-up kept, past and cancelled ones too: all that is stored, not what is next.
     for signup, event in await every_signup(session, resident):
         day = t.short_date(event.start_at) if ctx.can.compact else when(t, event)

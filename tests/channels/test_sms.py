@@ -56,6 +56,7 @@ async def test_all_three_flows_by_sms(sms_client, sms_app, locale):
     assert t._("What would you like to do?") in phone.said
     await phone.script("1", "Flere benker ved lekeplassen", "1", "skip", "1", "1")
     assert t.ref("I", 1) in phone.said
+    await phone.text("2")  # no monthly news, thank you
     await phone.script("2", "1", "1")
     assert t.ref("D", 1) in phone.said
     await phone.script("3", "2", "Under brua ved T-banen", "3", "1", "skip", "2")

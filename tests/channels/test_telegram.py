@@ -68,6 +68,7 @@ async def test_dugnad_and_safety_by_buttons(telegram):
     await bot.send(bot.fake.tap_label, user, label)
     sent = await bot.send(bot.fake.tap_label, user, "Sign me up")
     assert "D-1" in texts(sent)
+    await bot.send(bot.fake.tap_label, user, "No, thank you")  # the monthly news, offered once
     await bot.send(bot.fake.tap_label, user, "Tell us where you feel unsafe")
     await bot.send(bot.fake.tap_label, user, "No")
     await bot.send(bot.fake.text, user, "The underpass by the station")

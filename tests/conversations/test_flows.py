@@ -83,6 +83,9 @@ async def test_idea_flow_by_numbers(app):
     )
     oslo_today = utcnow().astimezone(ZoneInfo("Europe/Oslo")).date()
     assert idea.answer_due == oslo_today + timedelta(days=14)
+    # The first time a resident took part: the monthly news is offered, once.
+    assert "one short message a month about what happened in Furuset" in chat.text
+    await chat.say("2")
     assert chat.choices[0] == "Share an idea"  # back at the menu
 
 
@@ -201,11 +204,13 @@ async def test_dugnad_sign_up_waiting_list_cancel_and_offer(app, session):
     assert "Spring clean-up" in first.text and "1 place free" in first.text
     await first.script("1", "sign me up")
     assert "You are signed up! Your reference is D-1" in first.text
+    await first.say("no, thank you")  # the monthly news
 
     await second.script("2", "1")
     assert "waiting list" in second.text
     await second.say("1")
     assert "number 1 on the waiting list (D-2)" in second.text
+    await second.say("no")
 
     await first.say("6")  # My ideas and sign-ups
     assert "D-1" in first.text and "You have a place" in first.text
@@ -294,7 +299,7 @@ async def test_see_and_delete_my_data_keeping_ideas(app, session):
     await make_event(session, capacity=5)
     await session.commit()
     chat = await onboard(app, channel="sms")
-    await chat.script("1", "Flowers along the main road", "6", "skip", "no", "send")
+    await chat.script("1", "Flowers along the main road", "6", "skip", "no", "send", "no")  # no monthly news
     await chat.script("2", "1", "1")
     await chat.script("privacy", "see")
     assert "Flowers along the main road" in chat.text and chat.address["phone"] in chat.text and "D-1" in chat.text
@@ -333,7 +338,7 @@ async def test_see_my_data_shows_past_and_cancelled_sign_ups_too(app, session):
 
 async def test_delete_everything(app):
     chat = await onboard(app)
-    await chat.script("1", "Flowers along the main road", "6", "skip", "skip", "no", "send")
+    await chat.script("1", "Flowers along the main road", "6", "skip", "skip", "no", "send", "no")
     await chat.script("9", "2", "1")
     assert await count(app, Idea) == 0 and await count(app, Resident) == 0
 
@@ -377,6 +382,7 @@ async def test_all_three_flows_in_norwegian_by_labels(app, session):
     assert chat.choices[0] == "Del en idé"
     await chat.script("del en idé", "Gatelys langs stien til skolen", "lys", "hopp over", "hopp over", "ja", "send")
     assert "I-1" in chat.text
+    await chat.say("ja, en gang i måneden")  # the monthly news, by its label
     await chat.script("bli med på dugnad", "vårrydding", "meld meg på")
     assert "D-1" in chat.text
     await chat.script("si fra", "nei", "Undergangen ved stasjonen", "om natten", "dårlig lys", "hopp over", "anonymt")

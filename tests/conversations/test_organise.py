@@ -61,6 +61,7 @@ async def test_a_proposed_dugnad_once_approved_takes_sign_ups_and_the_organisers
     assert "Amina" in organiser.text and "+47" not in organiser.text
     await organiser.say("send it")
     assert "P-1" in organiser.text
+    await organiser.say("no, thank you")  # the monthly news, offered once
     async with app.sessions() as session, session.begin():
         proposal = await session.get(DugnadProposal, 1)
         event = await actions.approve_proposal(session, proposal, timezone="Europe/Oslo", start_at=in_days(5),

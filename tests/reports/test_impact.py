@@ -178,7 +178,7 @@ def _zeros(keys, **counts) -> dict[str, int]:
     return dict.fromkeys(keys, 0) | counts
 
 
-STATUSES = ("received", "reviewing", "planned", "in_progress", "done", "declined")
+STATUSES = ("received", "reviewing", "planned", "in_progress", "done", "declined", "duplicate")
 CATEGORIES = ("lighting", "harassment", "drugs", "traffic", "groups", "other")
 TIMES = ("daytime", "evening", "night", "always")
 

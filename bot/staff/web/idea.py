@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from ...domain import dugnad, ideas
 from ...domain.queries import supporters
-from ...models import ANSWER_TEMPLATES, IDEA_DONE, IDEA_STATUSES, SEASONS, DugnadEvent, Idea, IdeaStatusChange, Staff
+from ...models import ANSWER_TEMPLATES, IDEA_ANSWER_STATUSES, IDEA_DONE, IDEA_STATUSES, SEASONS, DugnadEvent, Idea, IdeaStatusChange, Staff
 from ...text.labels import staff_answer
 from ...text.resident import LOCALES, RTL_LOCALES, Text
 from ...text.staff import (
@@ -62,7 +62,7 @@ class Answer:
     def read(cls, desk: Desk) -> Answer:
         form = desk.form
         return cls(
-            status=forms.one_of(form.get("status"), IDEA_STATUSES, ""),
+            status=forms.one_of(form.get("status"), IDEA_ANSWER_STATUSES, ""),
             template=forms.one_of(form.get("template"), (*ANSWER_TEMPLATES, NO_TEMPLATE), NO_TEMPLATE),
             season=forms.one_of(form.get("season"), SEASONS, ""),
             agency=forms.text(form.get("agency"), MAX_AGENCY),
