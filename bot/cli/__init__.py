@@ -13,7 +13,7 @@ from .. import db, demo
 from ..app import open_app, run_loop
 from ..areas import AreasError, load_areas
 from ..domain.staff import StaffChangeRefused, add_staff
-from ..models import ANSWER_TEMPLATES, IDEA_STATUSES, utcnow
+from ..models import ANSWER_TEMPLATES, IDEA_ANSWER_STATUSES, utcnow
 from ..reports import export
 from ..settings import SettingsError, load_settings
 from ..text.resident import LANGUAGE_NAMES
@@ -97,12 +97,18 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="set an idea's status and tell the resident and supporters"
     )
     status.add_argument("id", help="12 or I-12")
-    status.add_argument("status", choices=IDEA_STATUSES)
+    status.add_argument("status", choices=IDEA_ANSWER_STATUSES)
     status.add_argument("--note", help="the staff's own words, sent as written")
     status.add_argument("--template", choices=ANSWER_TEMPLATES, help="a ready-made answer, translated for each resident")
     status.add_argument("--param", help="the template's season (spring, summer, autumn, winter) or agency name")
     status.add_argument("--preview", action="store_true",
                         help="print what each language's readers would get (machine translated), and send nothing")
+
+    duplicate = idea_commands.add_parser(
+        "duplicate", help="join an idea with one that asks for the same; its author and supporters follow that one"
+    )
+    duplicate.add_argument("id", help="12 or I-12: the idea that repeats another")
+    duplicate.add_argument("--of", required=True, help="7 or I-7: the idea it repeats")
 
     outreach.add_commands(commands, event_commands, idea_commands, status)
 

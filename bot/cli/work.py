@@ -47,6 +47,17 @@ async def idea_status(app, args) -> None:
         print(f"{share.language}: the note goes as written, not translated ({share.problem})")
 
 
+async def idea_duplicate(app, args) -> None:
+    """`benken idea duplicate I-12 --of I-7`: I-12 joins I-7; its followers are told."""
+    async with app.sessions() as session, session.begin():
+        idea, original = await idea_by_ref(session, args.id), await idea_by_ref(session, args.of)
+        try:
+            told = await actions.mark_duplicate(session, idea, original, timezone=app.settings.timezone)
+        except ideas.TransitionRefused as refused:
+            raise CommandError(str(refused)) from None
+    print(f"I-{idea.id}: a duplicate of I-{original.id}; {told} resident(s) will be told which idea they follow now")
+
+
 async def _event_create(app, args) -> None:
     app.areas.require(args.area)
     timezone = app.settings.timezone
@@ -103,7 +114,7 @@ async def _event_change(app, args) -> None:
 
 EVENT_COMMANDS = {"create": _event_create, "cancel": _event_cancel, "change": _event_change,
                   **outreach.EVENT_COMMANDS}
-IDEA_COMMANDS = {"status": idea_status, **outreach.IDEA_COMMANDS}
+IDEA_COMMANDS = {"status": idea_status, "duplicate": idea_duplicate, **outreach.IDEA_COMMANDS}
 
 
 async def signup_attended(app, args) -> None:

@@ -16,7 +16,7 @@ from ..text.resident import LANGUAGE_NAMES
 from ..text.shorten import shorten
 from ..text.staff import answer_template_labels, idea_category_labels, idea_status_labels, season_labels
 from ..text.times import local_today
-from . import actions, previews
+from . import actions, duplicates, previews
 from .desk import LIST_LIMIT, Desk, Reply, button, esc, preview_replies, rows
 
 LIST_TEXT = 90  # characters of each idea in the list
@@ -89,9 +89,12 @@ async def open_idea(desk: Desk, raw: str) -> None:
         esc(t._s("Wants to help: {answer}", answer=t._s("yes") if idea.wants_to_help else t._s("no"))),
         esc(t._sn("{n} supporter", "{n} supporters", await supporters(desk.session, idea.id))),
         esc(t._s("Answer promised by {date}", date=t.date(idea.answer_due))),
+        *map(esc, duplicates.card_line(desk, idea)),
     ]
     moves = [s for s in ideas.IDEA_TRANSITIONS[idea.status] if s != idea.status]
     buttons = [button(statuses[s], "st", idea.id, s) for s in IDEA_STATUSES if s in moves]
+    if idea.status in IDEA_OPEN_STATUSES:
+        buttons.append(button(t._s("Duplicate of…"), "dup", idea.id))
     # The public results page (bot/staff/outreach.py asks the summary).
     buttons.append(button(t._s("Take off the results page"), "unpub", idea.id) if idea.published_at
                    else button(t._s("Publish on the results page"), "pub", idea.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from . import desk_link, dugnads, ideas, outreach, reach
+from . import desk_link, dugnads, duplicates, ideas, outreach, reach
 from .desk import Desk, cancel, staff_help
 
 Handler = Callable[..., Awaitable[None]]
@@ -13,9 +13,10 @@ Handler = Callable[..., Awaitable[None]]
 COMMANDS: dict[str, Handler] = {"staff": staff_help, "cancel": cancel, **ideas.COMMANDS, **dugnads.COMMANDS,
                                 **reach.COMMANDS, **outreach.COMMANDS,
                                 **desk_link.COMMANDS}
-BUTTONS: dict[str, Handler] = {"no": cancel, **ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS, **outreach.BUTTONS}
+BUTTONS: dict[str, Handler] = {"no": cancel, **ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS, **outreach.BUTTONS,
+                               **duplicates.BUTTONS}
 TEXT_STEPS: dict[str, Handler] = {**ideas.TEXT_STEPS, **dugnads.TEXT_STEPS, **reach.TEXT_STEPS,
-                                  **outreach.TEXT_STEPS}
+                                  **outreach.TEXT_STEPS, **duplicates.TEXT_STEPS}
 
 
 async def on_command(desk: Desk, name: str, args: list[str]) -> None:

@@ -44,7 +44,7 @@ def test_the_routes_are_all_here():
         "dugnad_cancel", "dugnad_invite", "dugnad_attendance", "broadcast_review", "broadcast_send", "logout",
         "language", "staff_add", "staff_remove", "staff_areas", "login_email"}
     assert {route.name for route in WITH_IDS} == {
-        "idea", "idea_preview", "idea_answer", "idea_you_said_we_did", "idea_invite", "idea_photo", "dugnad",
+        "idea", "idea_preview", "idea_answer", "idea_you_said_we_did", "idea_invite", "idea_duplicate", "idea_photo", "dugnad",
         "dugnad_edit", "dugnad_change", "dugnad_cancel", "dugnad_invite", "dugnad_attendance"}
 
 

@@ -1,6 +1,6 @@
 """One idea on the web desk: what the resident gave, its history, and the answer form with
 a preview of exactly what each resident will read; "you said, we did", inviting helpers
-to a dugnad, and the photo."""
+to a dugnad, joining it with an idea that asks for the same, and the photo."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...domain import dugnad, ideas
-from ...domain.queries import supporters
-from ...models import ANSWER_TEMPLATES, IDEA_ANSWER_STATUSES, IDEA_DONE, IDEA_STATUSES, SEASONS, DugnadEvent, Idea, IdeaStatusChange, Staff
+from ...domain.queries import IDEA_REF, parse_ref, supporters
+from ...domain.similar import similar_ideas, sketches_of
+from ...models import (
+    ANSWER_TEMPLATES, IDEA_ANSWER_STATUSES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_STATUSES, SEASONS, DugnadEvent, Idea,
+    IdeaStatusChange, Staff,
+)
 from ...text.labels import staff_answer
 from ...text.resident import LOCALES, RTL_LOCALES, Text
 from ...text.staff import (
@@ -157,9 +161,19 @@ async def render_idea(
         # has a machine translation into the staff member's language; shown in idea.html.
         "translation": None,
         "notice": notice(desk, idea),
+        "joinable": idea.status in IDEA_OPEN_STATUSES,  # may be joined with an idea it repeats
+        "similar": await similar_to(desk, idea),
     }
     values.update(context)
     return desk.render(template, status_code=status_code, **values)
+
+
+async def similar_to(desk: Desk, idea: Idea) -> list:
+    """For an open idea, the ideas of its area most like it: what it may be a duplicate of."""
+    if idea.status not in IDEA_OPEN_STATUSES:
+        return []
+    sketch = (await sketches_of(desk.session, [idea], LOCALES))[0]
+    return await similar_ideas(desk.session, idea.area_slug, sketch, reader=desk.text.locale, leave_out=idea.id)
 
 
 def notice(desk: Desk, idea: Idea) -> str | None:
@@ -173,6 +187,10 @@ def notice(desk: Desk, idea: Idea) -> str | None:
     if "told" in params:
         return t._sn("“You said, we did” goes to {n} resident.", "“You said, we did” goes to {n} residents.",
                      forms.whole(params["told"], 0, low=0, high=10**6))
+    if "joined" in params:
+        return t._sn("I-{id} is joined with I-{original}; {n} resident is told which idea they follow now.",
+                     "I-{id} is joined with I-{original}; {n} residents are told which idea they follow now.",
+                     forms.whole(params["joined"], 0, low=0, high=10**6), id=idea.id, original=idea.duplicate_of)
     if "invited" in params:
         return t._sn("{n} resident who wants to help is invited.", "{n} residents who want to help are invited.",
                      forms.whole(params["invited"], 0, low=0, high=10**6))
@@ -264,6 +282,25 @@ async def invite(desk: Desk) -> Response:
 
 
 @page()
+async def duplicate(desk: Desk) -> Response:
+    """POST /desk/ideas/12/duplicate: join the idea with the one it repeats (`of`: 7 or I-7,
+    of the same area); its author and supporters follow that one and are told."""
+    idea = await my_idea(desk)
+    number = parse_ref(forms.text(desk.form.get("of"), 20), IDEA_REF)
+    original = await desk.session.get(Idea, number) if number else None
+    try:
+        if original is None or original.area_slug != idea.area_slug:
+            raise ideas.TransitionRefused("no such idea in the area")
+        told = await actions.mark_duplicate(desk.session, idea, original, timezone=desk.app.settings.timezone,
+                                            staff_id=desk.staff.id)
+    except ideas.TransitionRefused:
+        return await render_idea(desk, idea, status_code=400, error=desk.text._s(
+            "Write the number of an open idea of {area}, for example I-7.", area=desk.area_name(idea.area_slug)))
+    await desk.audit("idea_duplicate", f"I-{idea.id}", f"of I-{original.id}; told {told}")
+    return desk.redirect("idea", query={"joined": told}, idea_id=idea.id)
+
+
+@page()
 async def photo(desk: Desk) -> Response:
     """GET /desk/ideas/12/photo: the resident's Telegram photo, fetched through the bot
     (the token stays on the server); 404 when there is none to show."""
@@ -283,5 +320,6 @@ routes = [
     Route("/ideas/{idea_id:int}/answer", send_answer, methods=["POST"], name="idea_answer"),
     Route("/ideas/{idea_id:int}/you-said-we-did", you_said_we_did, methods=["POST"], name="idea_you_said_we_did"),
     Route("/ideas/{idea_id:int}/invite", invite, methods=["POST"], name="idea_invite"),
+    Route("/ideas/{idea_id:int}/duplicate", duplicate, methods=["POST"], name="idea_duplicate"),
     Route("/ideas/{idea_id:int}/photo", photo, methods=["GET"], name="idea_photo"),
 ]
