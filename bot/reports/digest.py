@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..areas import Areas
 from ..domain.dugnad import event_title
+from ..domain.followup import ANSWER_WITHIN, Confirmations, confirmations
 from ..domain.queries import (
     IDEA_REF,
     SAFETY_REF,
@@ -141,6 +142,9 @@ class Figures:
     answered: int
     waiting: int
     overdue: int
+    # "Is it fixed?" of the done ideas whose answers could come in this period (asked in
+    # it, or in the answer window before it).
+    fixed: Confirmations
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ async def build_digest(
         answered=await _answered(session, slugs, since, until),
         waiting=waiting_count,
         overdue=overdue_count,
+        fixed=await confirmations(session, slugs, since - ANSWER_WITHIN, until),
     )
     return Digest(
         area_names=tuple(names.values()),

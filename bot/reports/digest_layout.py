@@ -12,6 +12,7 @@ from ..text.staff import StaffText, idea_category_labels, safety_category_labels
 from .digest import LIST_LIMIT, UPCOMING_DAYS, Digest
 from .export import spreadsheet_safe
 from .layout import BOLD, DETAIL, ITALIC, QUOTE, SEPARATOR, TITLE, Line, as_html, as_text, bullets, heading, line
+from .impact_layout import confirmed_lines
 from .translated import translation_line
 
 NEW_IDEA_TEXT = 400  # characters of a new idea in the digest; the spreadsheet has it whole
@@ -106,7 +107,7 @@ def _figures(digest: Digest, t: StaffText) -> list[Line]:
         t._sn("{n} sign-up for a dugnad", "{n} sign-ups for a dugnad", f.signups),
         t._sn("{n} idea answered", "{n} ideas answered", f.answered),
         t._sn("{n} idea past its answer date", "{n} ideas past their answer date", f.overdue),
-    ])
+    ] + confirmed_lines(t, f.fixed))
 
 
 def _new_ideas(digest: Digest, t: StaffText) -> list[Line]:

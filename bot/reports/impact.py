@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..areas import Areas
 # The digest's definitions, so that the two staff reports count the same things alike.
+from ..domain.followup import Confirmations, confirmations
 from ..domain.queries import during, is_answer
 from ..models import (
     EVENT_SCHEDULED,
@@ -89,6 +90,8 @@ class Impact:
     safety_by_category: dict[str, int]
     safety_by_time: dict[str, int]
     ladder: Ladder
+    # Done ideas whose followers were asked "Is it fixed?" in the period, and what they said.
+    fixed: Confirmations
 
     @property
     def ideas(self) -> int:
@@ -144,6 +147,7 @@ async def measure(
         safety_by_category=by_category,
         safety_by_time=by_time,
         ladder=await _ladder(session, slugs, since, until),
+        fixed=await confirmations(session, slugs, since, until),
     )
 
 

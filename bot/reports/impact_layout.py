@@ -7,6 +7,7 @@ from __future__ import annotations
 from babel.numbers import format_percent
 
 from ..text.staff import StaffText, idea_status_labels, safety_category_labels, safety_time_labels
+from ..domain.followup import Confirmations
 from .impact import Impact
 from .layout import BOLD, TITLE, Line, as_html, as_text, bullets, heading, line
 
@@ -71,6 +72,7 @@ def figure_lines(impact: Impact, t: StaffText) -> list[str]:
             t._s("No idea has had an answer yet.") if impact.median_days_to_answer is None
             else _median(t, impact.median_days_to_answer)
         )
+    lines += confirmed_lines(t, impact.fixed)
     lines += [
         t._sn(
             "{n} volunteer came ({returning} had come before)",
@@ -86,6 +88,20 @@ def figure_lines(impact: Impact, t: StaffText) -> list[str]:
     if impact.safety_reports:
         lines.append(t._s("Time of day: {times}", times=_counted(t, safety_time_labels(t), impact.safety_by_time)))
     return lines
+
+
+def confirmed_lines(t: StaffText, fixed: Confirmations) -> list[str]:
+    """"Is it fixed?": the share of done ideas residents confirmed, and what they answered."""
+    if not fixed.asked:
+        return []
+    return [t._sn(
+        "Residents confirmed {share} of done ideas ({confirmed} of {n} asked; answers: {yes} yes, {partly} partly, "
+        "{no} no)",
+        "Residents confirmed {share} of done ideas ({confirmed} of {n} asked; answers: {yes} yes, {partly} partly, "
+        "{no} no)",
+        fixed.asked, share=format_percent(fixed.share, locale=t.locale), confirmed=t.number(fixed.confirmed),
+        yes=t.number(fixed.answers["yes"]), partly=t.number(fixed.answers["partly"]), no=t.number(fixed.answers["no"]),
+    )]
 
 
 def _sources(impact: Impact, t: StaffText) -> list[str]:
