@@ -7,8 +7,10 @@ with progress on stderr, written to bench/RESULTS.md.
 4. SMS cost per language (bench/sms_cost.py)
 5. parts 1 and 3 on PostgreSQL, and two worker processes (bench/postgres.py)
 6. language identification and the first SMS's cost per language (bench/languages.py)
+7. similar ideas: precision and recall on the labelled pairs (bench/similarity.py)
 
-`python -m bench languages` runs part 6 alone and replaces only its section of RESULTS.md.
+`python -m bench languages` and `python -m bench similarity` run part 6 or 7 alone and
+replace only its section of RESULTS.md.
 
 Temporary SQLite files and PostgreSQL databases (`benken_bench_<pid>_…`) are removed at
 the end, also after a failure. A part that fails is reported as such; the others go on.
@@ -25,7 +27,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from . import broadcast, inbound, languages, postgres, report, scale, sms_cost
+from . import broadcast, inbound, languages, postgres, report, scale, similarity, sms_cost
 from .common import POSTGRES_URL, ROOT, Databases, log, machine, postgres_available, postgres_version
 
 BUDGET_SECONDS = 600
@@ -83,6 +85,7 @@ async def main() -> Path:
         results["part3"] = await part("part 3: digest and export on SQLite", lambda: scale.run_part(dbs, "sqlite"), started)
         results["part4"] = await part("part 4: SMS cost", sms_cost.run_part, started)
         results["part6"] = await part("part 6: languages in and out", languages.run_part, started)
+        results["part7"] = await part("part 7: similar ideas", similarity.run_part, started)
         if pg:
             results["part5"] = await part("part 5: PostgreSQL", lambda: postgres.run_part(dbs), started)
         else:
@@ -99,14 +102,19 @@ async def main() -> Path:
     return path
 
 
-async def languages_only() -> Path:
+ALONE = {"languages": ("part 6: languages in and out", languages.run_part, report.PART6_TITLE, report.part6),
+         "similarity": ("part 7: similar ideas", similarity.run_part, similarity.TITLE, similarity.section)}
+
+
+async def one_part(name: str) -> Path:
     started = time.monotonic()
-    result = await part("part 6: languages in and out", languages.run_part, started)
-    path = report.write_part6(result)
-    log(f"part 6 done in {time.monotonic() - started:.0f} s; its section of {path.relative_to(ROOT)} rewritten")
+    label, run, title, render = ALONE[name]
+    result = await part(label, run, started)
+    path = report.write_section(title, result, render)
+    log(f"{label} done in {time.monotonic() - started:.0f} s; its section of {path.relative_to(ROOT)} rewritten")
     return path
 
 
 if __name__ == "__main__":
-    asyncio.run(languages_only() if sys.argv[1:] == ["languages"] else main())
+    asyncio.run(one_part(sys.argv[1]) if sys.argv[1:2] and sys.argv[1] in ALONE else main())
     sys.exit(0)

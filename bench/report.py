@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+from . import similarity
 from .common import verdict
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -128,6 +129,10 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
     if p4.get("rows"):
         worst = max(r["max"] for r in p4["rows"])
         add("SMS: most segments in any message, any language", str(worst), f"≤ {p4['budget']}", worst <= p4["budget"])
+    p7 = results.get("part7") or {}
+    if p7.get("at"):
+        for row in similarity.summary_rows(p7):
+            add(*row)
     p5 = results.get("part5") or {}
     if p5.get("inbound") and "error" not in p5["inbound"]:
         inbound(p5["inbound"], "PostgreSQL", echo)
@@ -615,6 +620,7 @@ def write(results: dict) -> Path:
     lines += _section("4. SMS cost per language", results.get("part4"), part4)
     lines += _section("5. PostgreSQL", results.get("part5"), lambda p: part5(p, echo))
     lines += _section(PART6_TITLE, results.get("part6"), part6)
+    lines += _section(similarity.TITLE, results.get("part7"), similarity.section)
     lines += [
         "## Raw results",
         "",
@@ -673,12 +679,12 @@ def part6(part: dict) -> list[str]:
 PART6_TITLE = "6. Ten languages in, ten languages out"
 
 
-def write_part6(part: dict) -> Path:
-    """Part 6 alone (`python -m bench languages`): its section of RESULTS.md replaced or
-    added, the other sections left as the last full run wrote them."""
-    section = "\n".join(_section(PART6_TITLE, part, part6))
+def write_section(title: str, part: dict, render: Callable[[Any], list[str]]) -> Path:
+    """One part alone (`python -m bench languages`, `… similarity`): its section of
+    RESULTS.md replaced or added, the other sections left as the last full run wrote them."""
+    section = "\n".join(_section(title, part, render))
     text = RESULTS.read_text() if RESULTS.exists() else "# Benken benchmarks\n\n"
-    start = text.find(f"## {PART6_TITLE}")
+    start = text.find(f"## {title}")
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")

@@ -1,6 +1,13 @@
 """Scripted residents for the inbound benchmarks: deterministic sequences of inputs that
 walk the real flows (onboarding, then one to three of: share an idea, sign up for a
-dugnad, report an unsafe place; with help, a wrong number and browsing in between).
+dugnad, report an unsafe place; with help, a wrong number and browsing in between; the
+monthly news answered where it is offered, after the first idea or sign-up).
+
+Ideas come from a short list, so most have similar ideas of their area to show before
+they are saved, but not all (the first of each): a script cannot know which. Each says
+"Mine is different" after the place (and photo): the answer to the similar ideas where
+they are shown, and where they are not, one more kind "please answer with a number" at
+the question whether to help, which the script answers next either way.
 
 The same script is rendered per channel: on Telegram a resident types numbers and words
 and sends locations and photos; by SMS the photo step does not exist and a location is
@@ -54,6 +61,7 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
     say(str(1 + index % AREAS))
 
     flows = rng.sample(["idea", "dugnad", "safety"], k=rng.choices([1, 2, 3], weights=[4, 3.5, 2.5])[0])
+    offered = False  # the monthly news: offered once, at the end of the first idea or sign-up
     for flow in flows:
         extra = rng.random()
         if extra < 0.06:
@@ -79,6 +87,7 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
                     out.steps.append(("photo",))
                 else:
                     say("skip")
+            say("Mine is different")  # the similar ideas of the area, where there are any
             say(rng.choice(["1", "2"]))  # would you like to help?
             say("1")  # send it
             out.ideas += 1
@@ -87,6 +96,9 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
             say("1")  # the area's dugnad
             say("1")  # sign me up (or: join the waiting list)
             out.signups += 1
+        if flow in ("idea", "dugnad") and not offered:
+            say("1" if index % 3 == 0 else "2")  # the monthly news: a third say yes
+            offered = True
         else:
             say("3")
             if rng.random() < 0.05:
