@@ -53,15 +53,18 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
     say("1" if telegram else "2")
     say(str(1 + index % AREAS))
 
+    # The menu: Telegram lists "Organise a dugnad" as 4, so browse and help come one later
+    # there than by SMS (conversations/flows/menu.py).
+    browse, help_ = ("5", "8") if telegram else ("4", "7")
     flows = rng.sample(["idea", "dugnad", "safety"], k=rng.choices([1, 2, 3], weights=[4, 3.5, 2.5])[0])
     for flow in flows:
         extra = rng.random()
         if extra < 0.06:
-            say("7")  # help, then the menu again
+            say(help_)  # help, then the menu again
         elif extra < 0.10:
             say("99")  # a number not on the menu: a kind answer and the menu again
         elif extra < 0.15:
-            say("4")  # ideas from the area …
+            say(browse)  # ideas from the area …
             say("menu")  # … and back
         if flow == "idea":
             say("1")

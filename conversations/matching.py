@@ -8,19 +8,23 @@ word typed on any of them matches: ي/ی/ى, ك/ک, ة/ه/ہ/ۃ.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from .messages import Choice
 
 MIN_PREFIX = 2  # one letter matches too much to be a deliberate answer
+NORMALIZED_KEPT = 4096  # labels of ten languages' prompts, and the answers typed most
 
 # The same letter as an Arabic, a Persian and an Urdu keyboard type it (and final ى, and
 # ة written without its dots): compared as one, so catalogs need not list every spelling.
 _LETTER_VARIANTS = str.maketrans({"ی": "ي", "ى": "ي", "ک": "ك", "ة": "ه", "ہ": "ه", "ۃ": "ه"})
 
 
+@functools.lru_cache(maxsize=NORMALIZED_KEPT)
 def normalize(text: str) -> str:
-    """Casefolded letters and digits, accents and emoji dropped, spaces folded."""
+    """Casefolded letters and digits, accents and emoji dropped, spaces folded. Kept for
+    the texts seen most (every menu label, every "1"), which every message compares."""
     decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_LETTER_VARIANTS)
     kept = []
     for char in decomposed:
