@@ -2,31 +2,30 @@
 
 10,000 outbox messages (each text carries a unique id, ``[B-00042]``) to Telegram
 residents: most chats get one, a few get twenty. They are drained by the product's own
-`outbox.drain_once` (called until nothing is left; its claim size and concurrency are
-read from the code measured and reported) with `TelegramSender`, through a PTB
-bot whose `ChatRateLimiter(per_chat=1*S, overall_max_rate=30*S)` is scaled by S, against
-the project's `FakeTelegram(enforce_limits=True, scale=S)` in its own process, which
-answers 429 whenever Telegram's (scaled) limits would be broken.
+`sending.drain_once` (called until nothing is left, as the scheduled drain does) with
+`TelegramSender`, through a PTB bot built as the product builds it (aiohttp backend,
+`BotRateLimiter(per_chat=1*S, overall=30*S)`, Telegram's limits scaled by S), against the
+project's `FakeTelegram(enforce_limits=True, scale=S)` in its own process, which answers
+429 whenever Telegram's (scaled) limits would be broken.
 
 Reported: the achieved rate (sent messages / seconds from the first claim to the last
 send) as a share of the allowed rate (the fastest the scaled limits permit: 30*S a
 second overall, and no chat faster than S a second); 429s counted by the fake; lost and
 duplicated messages, by comparing the ids the fake accepted with the outbox rows.
 
-The restart variant cancels the draining task once ~5,000 messages went out (5,017, so
-that it lands inside a 50-row claim; from a watcher task, so the cancel lands wherever
-the sender happens to be); that process then ends, and a new process does what a
-restarted `benken run` does, at once: a fresh bot, `outbox.recover_interrupted`, a fresh
-drain until nothing is pending. (In one process a cancel inside an aiosqlite transaction
-can leave that connection holding SQLite's write lock, so the restart must be a process.) Claims
-younger than `STALE_CLAIM` (5 minutes) are left alone by recover_interrupted, so the clock
-is then moved past it and recover_interrupted called again (in production: the next
-start-up), and every message is accounted for. The outbox clock is simulated (`now` =
-tomorrow noon Oslo time plus elapsed time: no quiet hours, no real 5-minute wait).
-
-A third run is NOT product code: a prototype of the fix suggested for the sequential
-drain (claim a batch with `claim_due`, send it concurrently through the same limiter,
-record each result with `outbox.record`), to show what the limits allow.
+Three runs:
+* straight through, one sender process (SQLite);
+* restarted half-way: the draining task is cancelled once ~5,000 messages went out (from
+  a watcher task, so the cancel lands wherever the sender happens to be) and that process
+  ends; a new process does at once what a restarted `benken run` does: a fresh bot,
+  `outbox.recover_interrupted(worker=…)` (the same worker identity takes back its own
+  claims at once) and a fresh drain until nothing is pending. (In one process a cancel
+  inside an aiosqlite transaction can leave that connection holding SQLite's write lock,
+  so the restart must be a process.) The outbox clock is simulated (`now` = tomorrow noon
+  Oslo time plus elapsed time: no quiet hours);
+* several sender processes on one PostgreSQL database, as `benken serve --workers N`
+  runs them: each a `Worker(index, count)` draining its own recipients (id % count) with
+  1/count of the overall rate (`BotRateLimiter(share=1/count)`), against one fake.
 """
 
 from __future__ import annotations
@@ -186,14 +185,13 @@ async def account(app, texts: list[list]) -> dict[str, Any]:
 
 
 async def broadcast_scenario(
-    database_url: str, scale: float = 20, messages: int = 10_000, mode: str = "straight", time_limit: float = 150,
+    database_url: str, scale: float = 20, messages: int = 10_000, time_limit: float = 150,
 ) -> dict[str, Any]:
-    """mode: "straight" (the product's drain_once until empty) or "prototype" (the
-    concurrent drain sketched above), with its own fake Bot API process."""
+    """The product's drain_once until the outbox is empty, with its own fake Bot API process."""
     from bot.app import open_app
     from bot.channels.telegram import TelegramSender
 
-    result: dict[str, Any] = {"scale": scale, "messages": messages, "mode": mode}
+    result: dict[str, Any] = {"scale": scale, "messages": messages, "mode": "straight"}
     async with contextlib.AsyncExitStack() as stack:
         fake = await stack.enter_async_context(FakeTelegramProcess(enforce_limits=True, scale=scale))
         app = await stack.enter_async_context(open_app(settings_for(database_url), migrate=False))
@@ -227,7 +225,7 @@ def drain_parameters() -> dict[str, Any]:
     from bot.messaging import outbox, sending
 
     return {"drain_claim_batch": outbox.CLAIM_BATCH, "drain_concurrent_sends": sending.CONCURRENT_RECIPIENTS,
-            "drain_mark_ahead": sending.MARK_AHEAD, "drain_record_every": sending.RECORD_EVERY}
+            "drain_mark_window_ms": sending.MARK_WINDOW * 1000, "drain_record_every": sending.RECORD_EVERY}
 
 
 def allowed_rate(messages: int, busiest: int, scale: float) -> float:
@@ -289,9 +287,9 @@ async def restart_first_life(database_url: str, fake_base_url: str, scale: float
 async def restart_second_life(database_url: str, fake_base_url: str, scale: float, clock_seconds: float,
                               time_limit: float = 150) -> dict[str, Any]:
     """The restarted sender, at once (as systemd would restart it): a fresh process and bot,
-    `recover_interrupted` as `benken run`/`serve` call it at start-up, and a fresh drain.
-    Claims younger than STALE_CLAIM are left alone by it, so afterwards the clock is moved
-    past STALE_CLAIM and recover_interrupted called again (in production: the next start-up)."""
+    `recover_interrupted` with the same worker identity as `benken run`/`serve` call it at
+    start-up (its own claims come back at once), and a fresh drain. Then the clock is moved
+    past STALE_CLAIM and recover_interrupted called again, to show nothing was left for it."""
     from bot.messaging import outbox
     from bot.app import open_app
     from bot.channels.telegram import TelegramSender
@@ -309,7 +307,8 @@ async def restart_second_life(database_url: str, fake_base_url: str, scale: floa
         application = build_bot(fake_base_url, scale)
         await application.initialize()
         try:
-            result["recovered_at_immediate_restart"] = recovered(await outbox.recover_interrupted(app, now=clock_now()))
+            result["recovered_at_immediate_restart"] = recovered(
+            await outbox.recover_interrupted(app, now=clock_now(), worker=outbox.SINGLE))
             await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now, deadline)
             result["stuck_after_drain"] = await count_status(app, *UNFINISHED)
             offset[0] += outbox.STALE_CLAIM.total_seconds() + 1
@@ -370,30 +369,100 @@ async def restart_run(dbs, scale: float, messages: int, restart_after: int) -> d
     return result
 
 
-async def run_part(dbs, *, scale: float = 20, messages: int = 10_000, prototype_if=lambda: True,
-                   prototype_messages: int = 5_000) -> dict[str, Any]:
-    """Part 2: the product's drain straight through, with a restart half-way, and (when
-    `prototype_if()` still says there is time) the prototype of the suggested fix; each
-    against a fresh database and fake."""
+async def fill_scenario(database_url: str, messages: int) -> dict[str, Any]:
+    """The outbox of a broadcast, for the sender processes to drain."""
+    from bot.app import open_app
+
+    async with open_app(settings_for(database_url), migrate=False) as app:
+        return {"busiest_chat": await fill_outbox(app, messages)}
+
+
+async def sender_process(database_url: str, fake_base_url: str, scale: float, index: int, count: int,
+                         start_at: float, time_limit: float = 150) -> dict[str, Any]:
+    """One of `count` sender processes on one database: its own bot with 1/count of the
+    overall rate, draining its own recipients, from an agreed moment."""
+    from bot.app import open_app
+    from bot.channels.telegram import TelegramSender
+    from bot.messaging.outbox import Worker
+
+    async with open_app(settings_for(database_url), migrate=False) as app:
+        application = build_bot(fake_base_url, scale, share=1 / count)
+        await application.initialize()
+        worker, base = Worker(f"bench:{index}", index, count), noon_tomorrow()
+        sql = SqlCounter(app.engine)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        began, cpu_began = time.time(), cpu_seconds()
+
+        def clock_now() -> datetime:
+            return base + timedelta(seconds=time.time() - began)
+
+        try:
+            await drain_all(app, {"telegram": TelegramSender(application.bot)}, clock_now,
+                            time.monotonic() + time_limit, worker=worker)
+        finally:
+            await application.shutdown()
+        ended = time.time()
+    return {"began": began, "ended": ended, "cpu_share": (cpu_seconds() - cpu_began) / (ended - began),
+            "transactions": sql.transactions}
+
+
+async def senders_run(dbs, scale: float, messages: int, count: int = 2) -> dict[str, Any]:
+    """`count` sender processes on one PostgreSQL database and one fake; rate over the
+    window from the first start to the last end."""
+    from .common import run_in_subprocess
+
+    url = await dbs.fresh("postgresql", "broadcast_senders")
+    try:
+        filled = await run_in_subprocess("bench.broadcast:fill_scenario", dict(database_url=url, messages=messages))
+        async with FakeTelegramProcess(enforce_limits=True, scale=scale) as fake:
+            start_at = time.time() + 6  # every process started and connected by then
+            workers = await asyncio.gather(*(
+                run_in_subprocess("bench.broadcast:sender_process", dict(
+                    database_url=url, fake_base_url=fake.base_url, scale=scale, index=i, count=count,
+                    start_at=start_at), timeout=200)
+                for i in range(count)))
+            stats = await fake.stats()
+            path = dbs.folder / "broadcast_senders_texts.json"
+            await fake.command("texts", path=str(path))
+        result = await run_in_subprocess("bench.broadcast:account_scenario",
+                                         dict(database_url=url, texts_path=str(path)), timeout=120)
+        path.unlink(missing_ok=True)
+    finally:
+        await dbs.drop(url)
+    window = max(w["ended"] for w in workers) - min(w["began"] for w in workers)
+    sent = stats["by_method_status"].get("sendMessage 200", 0)
+    allowed = allowed_rate(messages, filled["busiest_chat"], scale)
+    result.update(
+        scale=scale, messages=messages, mode=f"{count} senders", senders=count, allowed_per_second=allowed,
+        seconds=window, sent_per_second=sent / window, share_of_allowed=sent / window / allowed,
+        http_429=stats["limit_violations"], late_start_s=max(w["began"] for w in workers) - start_at,
+        workers=[{k: w[k] for k in ("cpu_share", "maxrss_mb", "transactions")} for w in workers],
+        cpu_share=sum(w["cpu_share"] for w in workers), maxrss_mb=max(w["maxrss_mb"] for w in workers),
+        transactions_per_message=sum(w["transactions"] for w in workers) / messages,
+    )
+    refused = stats.get("refused_by_chat", {})
+    heavy = {str(USER_BASE + messages - HEAVY_CHATS * HEAVY_EACH + i) for i in range(HEAVY_CHATS)}
+    result.update(http_429_in_busy_chats=sum(v for k, v in refused.items() if k in heavy),
+                  http_429_in_single_message_chats=sum(v for k, v in refused.items() if k not in heavy))
+    return result
+
+
+async def run_part(dbs, *, scale: float = 20, messages: int = 10_000, postgres: bool = False) -> dict[str, Any]:
+    """Part 2: the product's drain straight through, with a restart half-way, and (with
+    PostgreSQL) two sender processes; each against a fresh database and fake."""
     from .common import run_in_subprocess
 
     out: dict[str, Any] = {}
-    for mode in ["straight", "restart", "prototype"]:
-        if mode == "prototype" and not prototype_if():
-            log("  broadcast prototype skipped: keeping the run under 10 minutes")
-            out["prototype_skipped"] = True
-            continue
-        if mode == "restart":
-            out[mode] = await restart_run(dbs, scale, messages, restart_after=5_017)
-        else:
-            url = await dbs.fresh("sqlite", f"broadcast_{mode}")
-            try:
-                out[mode] = await run_in_subprocess("bench.broadcast:broadcast_scenario", dict(
-                    database_url=url, scale=scale, mode=mode,
-                    messages=prototype_messages if mode == "prototype" else messages), timeout=200)
-            finally:
-                await dbs.drop(url)
-        r = out[mode]
+    url = await dbs.fresh("sqlite", "broadcast_straight")
+    try:
+        out["straight"] = await run_in_subprocess("bench.broadcast:broadcast_scenario", dict(
+            database_url=url, scale=scale, messages=messages), timeout=200)
+    finally:
+        await dbs.drop(url)
+    out["restart"] = await restart_run(dbs, scale, messages, restart_after=messages // 2 + 17)  # inside a claim
+    if postgres:
+        out["senders"] = await senders_run(dbs, scale, messages)
+    for mode, r in out.items():
         log(f"  broadcast {mode}: {r['sent_per_second']:.0f}/s = {r['share_of_allowed']:.0%} of "
             f"{r['allowed_per_second']:.0f}/s, 429s {r['http_429']}, lost {r['lost']}, duplicated {r['duplicated']}")
     return out

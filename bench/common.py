@@ -50,7 +50,7 @@ def log(message: str) -> None:
 
 KEY_PACKAGES = (
     "python-telegram-bot", "SQLAlchemy", "aiosqlite", "asyncpg", "alembic", "starlette", "httpx",
-    "aiohttp", "twilio", "aiolimiter",
+    "aiohttp", "twilio", "aiolimiter", "uvicorn", "uvloop", "httptools",
 )
 
 

@@ -4,7 +4,7 @@ so that its CPU time does not count against the bot being measured (Telegram is 
 `python -m bench.fake_server TOKEN ENFORCE_LIMITS_JSON SCALE`: prints one JSON line with
 the base URLs, then answers JSON-line commands on stdin: ``stats`` (calls by method and
 status, 429s and the chats they hit), ``texts`` (writes [chat_id, text] of accepted sendMessage calls to `path`)
-and ``quit``.
+``calls`` (writes [time, status, chat_id] of every sendMessage to `path`) and ``quit``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ async def serve(token: str, enforce_limits: bool, scale: float) -> None:
                 with open(command["path"], "w") as handle:
                     json.dump(texts, handle)
                 answer = {"ok": True, "count": len(texts)}
+            elif name == "calls":
+                calls = [[c["time"], c["status"], c["params"].get("chat_id")] for c in fake.calls
+                         if c["method"] == "sendMessage"]
+                with open(command["path"], "w") as handle:
+                    json.dump(calls, handle)
+                answer = {"ok": True, "count": len(calls)}
             else:
                 answer = {"error": f"unknown command {name!r}"}
             print(json.dumps(answer), flush=True)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 from .common import (
@@ -50,6 +51,11 @@ from .common import (
 from .residents import Script, take_messages
 
 SLOTS = 100  # residents in flight at once (PTB gets up to 100 updates per getUpdates batch)
+PROFILE_LINES = 15  # the profile's top functions by own time, for RESULTS.md
+# Messages handled before the clock starts (other residents): SQLAlchemy's statement cache,
+# the catalogs and the connection pool warm, so that the figures are the steady state.
+WARM_UP_MESSAGES = 300
+WARM_UP_FIRST = 900_000  # resident indexes (and so addresses) of the warm-up residents
 TELEGRAM_USER_BASE = 10_000_000
 
 
@@ -200,6 +206,7 @@ async def telegram_scenario(
     update_id_base: int = 0,
     fake_base_url: str | None = None,
     start_at: float | None = None,
+    profile: bool = False,
 ) -> dict[str, Any]:
     """One Telegram measurement; see the module docstring. `start_at` (a time.time()) lets
     several worker processes start together."""
@@ -208,6 +215,7 @@ async def telegram_scenario(
 
     total = messages if mode == "throughput" else int(rate * duration)
     residents = take_messages("telegram", total if mode == "throughput" else total + 40 * slots, first=first)
+    warm = take_messages("telegram", WARM_UP_MESSAGES, first=first + WARM_UP_FIRST)
     errors: list[str] = []
 
     async def on_error(_update, context) -> None:
@@ -229,6 +237,9 @@ async def telegram_scenario(
         application.add_error_handler(on_error)
         await stack.enter_async_context(application)  # initialize: getMe
         per_resident = telegram_updates(residents, application.bot, update_id_base)
+        warm_updates = telegram_updates(warm, application.bot, update_id_base + 5_000_000)
+        if start_at is None:  # workers that start together warm up on their own residents anyway
+            await closed_loop(warm_updates, application.process_update, slots)
         if mode == "throughput":
             count = sum(len(u) for u in per_resident)
         else:
@@ -240,11 +251,13 @@ async def telegram_scenario(
             await asyncio.sleep(max(0.0, start_at - time.time()))
         began, cpu_began = time.time(), cpu_seconds()
         if mode == "throughput":
-            seconds, latencies = await closed_loop(per_resident, application.process_update, slots)
+            measured: dict[str, Any] = {}
+            with profiled(measured, profile):
+                seconds, latencies = await closed_loop(per_resident, application.process_update, slots)
             result = {
                 "messages": count, "seconds": seconds, "per_second": count / seconds, "residents": len(residents),
                 "closed_loop_p50_ms": percentile(latencies, 50) * 1000,
-                "closed_loop_p99_ms": percentile(latencies, 99) * 1000,
+                "closed_loop_p99_ms": percentile(latencies, 99) * 1000, **measured,
             }
         else:
             result = await open_loop(per_resident[0], application.process_update, rate)
@@ -254,18 +267,44 @@ async def telegram_scenario(
         result.update(began=began, ended=ended, errors=len(errors), first_errors=errors[:3],
                       rss_before_mb=round(rss_before, 1), cpu_share=(cpu_seconds() - cpu_began) / (ended - began))
         if app is not None and mode == "throughput" and fake_base_url is None:
-            result["stored"], result["expected"] = await stored_rows(app), expected_rows(residents)
+            result["stored"], result["expected"] = await stored_rows(app), expected_rows(residents + warm)
         if fake is not None:
             stats = await fake.stats()
             result["fake"] = stats["by_method_status"]
     return result
 
 
+@contextlib.contextmanager
+def profiled(result: dict, enabled: bool):
+    """cProfile around the measured messages when `enabled`: the top functions by their own
+    time go into result["profile"] (the figures of a profiled run are not reported)."""
+    if not enabled:
+        yield
+        return
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile(time.process_time)  # CPU time: waiting in epoll is not work
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        stats = pstats.Stats(profile)
+        total = sum(row[2] for row in stats.stats.values())
+        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:PROFILE_LINES]
+        result["profile"] = [
+            {"function": f"{name} ({Path(file).name}:{line})" if line else name, "calls": primitive,
+             "own_share": own / total, "own_s": own, "cumulative_s": cumulative}
+            for (file, line, name), (primitive, _calls, own, cumulative, _callers) in rows
+        ]
+        result["profile_total_s"] = total
+
+
 def signed_requests(residents: list[Script], sid_base: int) -> list[list[tuple[dict, dict]]]:
     """Per resident, its (form, headers) Twilio webhooks, signed like Twilio signs them."""
     from twilio.request_validator import RequestValidator
 
-    from bot.channels import sms
     from bot.channels import twilio as webhooks
 
     validator = RequestValidator(TWILIO_TOKEN)
@@ -293,12 +332,12 @@ async def sms_scenario(
     first: int = 100_000,
     slots: int = SLOTS,
     sid_base: int = 0,
+    profile: bool = False,
 ) -> dict[str, Any]:
     """One SMS measurement through POST /sms/twilio; see the module docstring."""
     import httpx
 
     from bot.app import open_app
-    from bot.channels import sms
     from bot.channels import twilio as webhooks
     from bot.metrics import Metrics
     from bot.web import create_web
@@ -306,6 +345,8 @@ async def sms_scenario(
     total = messages if mode == "throughput" else int(rate * duration)
     residents = take_messages("sms", total if mode == "throughput" else total + 40 * slots, first=first)
     per_resident = signed_requests(residents, sid_base)
+    warm = take_messages("sms", WARM_UP_MESSAGES, first=first + WARM_UP_FIRST)
+    warm_requests = signed_requests(warm, sid_base + 50_000_000)
     failures: list[str] = []
     answers = [0]
     async with open_app(settings_for(database_url), migrate=False) as app:
@@ -331,17 +372,21 @@ async def sms_scenario(
                                     response.status_code >= 500 else response.text[:120]))
                 answers[0] += response.text.count("<Message>")
 
+            await closed_loop(warm_requests, handle, slots)
+            failures.clear()
             sql = SqlCounter(app.engine)
             rss_before, began, cpu_began = maxrss_mb(), time.time(), cpu_seconds()
             if mode == "throughput":
                 count = sum(len(r) for r in per_resident)
-                seconds, latencies = await closed_loop(per_resident, handle, slots)
-                result = {
+                measured: dict[str, Any] = {}
+                with profiled(measured, profile):
+                    seconds, latencies = await closed_loop(per_resident, handle, slots)
+                result = {**measured,
                     "messages": count, "seconds": seconds, "per_second": count / seconds,
                     "residents": len(residents),
                     "closed_loop_p50_ms": percentile(latencies, 50) * 1000,
                     "closed_loop_p99_ms": percentile(latencies, 99) * 1000,
-                    "stored": await stored_rows(app), "expected": expected_rows(residents),
+                    "stored": await stored_rows(app), "expected": expected_rows(residents + warm),
                 }
             else:
                 result = await open_loop(arrivals(per_resident, total, slots), handle, rate)
@@ -374,10 +419,11 @@ def check_rows(result: dict) -> str:
         else "MISMATCH: " + ", ".join(wrong)
 
 
-async def run_part(dbs, backend: str, *, echo: bool = True, shipped: bool = True,
-                   messages: int = 2000, shipped_messages: int = 240) -> dict[str, Any]:
+async def run_part(dbs, backend: str, *, echo: bool = True, shipped: bool = True, profile: bool = False,
+                   messages: int = 2000, shipped_messages: int = 240, profile_messages: int = 800) -> dict[str, Any]:
     """Part 1 on one backend: throughput (echo, Benken Telegram, echo again, SMS, the shipped
-    30/s limiter), then latency at 100 messages/s (echo, Benken Telegram, SMS)."""
+    30/s limiter), then latency at 100 messages/s (echo, Benken Telegram, SMS), and with
+    `profile` a profiled throughput run of each channel (where the CPU goes)."""
     from .common import run_in_subprocess
 
     out: dict[str, Any] = {}
@@ -408,4 +454,7 @@ async def run_part(dbs, backend: str, *, echo: bool = True, shipped: bool = True
         await measure("echo_latency", "telegram_scenario", dict(bot="echo", mode="latency"), fresh=False)
     await measure("telegram_latency", "telegram_scenario", dict(mode="latency"))
     await measure("sms_latency", "sms_scenario", dict(mode="latency"))
+    if profile:
+        await measure("telegram_profile", "telegram_scenario", dict(messages=profile_messages, profile=True))
+        await measure("sms_profile", "sms_scenario", dict(messages=profile_messages, profile=True))
     return out

@@ -59,7 +59,6 @@ async def sms_race_probe(database_url: str, pairs: int = 50) -> dict[str, Any]:
     from twilio.request_validator import RequestValidator
 
     from bot.app import open_app
-    from bot.channels import sms
     from bot.channels import twilio as webhooks
     from bot.metrics import Metrics
     from bot.web import create_web

@@ -60,16 +60,19 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
     say("1" if telegram else "2")
     say(str(1 + index % AREAS))
 
+    # The menu: Telegram lists "Organise a dugnad" as 4, so browse and help come one later
+    # there than by SMS (conversations/flows/menu.py).
+    browse, help_ = ("5", "8") if telegram else ("4", "7")
     flows = rng.sample(["idea", "dugnad", "safety"], k=rng.choices([1, 2, 3], weights=[4, 3.5, 2.5])[0])
     offered = False  # the monthly news: offered once, at the end of the first idea or sign-up
     for flow in flows:
         extra = rng.random()
         if extra < 0.06:
-            say("7")  # help, then the menu again
+            say(help_)  # help, then the menu again
         elif extra < 0.10:
             say("99")  # a number not on the menu: a kind answer and the menu again
         elif extra < 0.15:
-            say("4")  # ideas from the area …
+            say(browse)  # ideas from the area …
             say("menu")  # … and back
         if flow == "idea":
             say("1")
@@ -96,9 +99,6 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
             say("1")  # the area's dugnad
             say("1")  # sign me up (or: join the waiting list)
             out.signups += 1
-        if flow in ("idea", "dugnad") and not offered:
-            say("1" if index % 3 == 0 else "2")  # the monthly news: a third say yes
-            offered = True
         else:
             say("3")
             if rng.random() < 0.05:
@@ -114,6 +114,9 @@ def script(index: int, channel: str, seed: int = 2024) -> Script:
             say(rng.choice(DETAILS) if rng.random() < 0.5 else "skip")
             say(rng.choice(["1", "2"]))  # with my name, or anonymously
             out.reports += 1
+        if flow in ("idea", "dugnad") and not offered:
+            say("1" if index % 3 == 0 else "2")  # the monthly news, offered once: a third say yes
+            offered = True
     return out
 
 

@@ -1,4 +1,4 @@
-"""Part 7: similar ideas before saving. The matcher (bot/domain/similar.py: rapidfuzz's
+"""Part 8: similar ideas before saving. The matcher (bot/domain/similar.py: rapidfuzz's
 partial token sort ratio in a language both ideas have, the machine translations the cache
 holds, 150 m apart at most, the same category a little more) on the labelled pairs of
 tests/data/similar_ideas.json: precision and recall of "similar" for true duplicates at
@@ -14,7 +14,7 @@ from typing import Any
 
 from .common import verdict
 
-TITLE = "7. Similar ideas before saving"
+TITLE = "8. Similar ideas before saving"
 PRECISION, RECALL = 0.8, 0.6  # the issue's target
 AROUND = range(-8, 9, 4)  # thresholds shown around the matcher's own
 

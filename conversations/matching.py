@@ -9,11 +9,18 @@ similar-ideas matcher shares).
 
 from __future__ import annotations
 
-from bot.text.folding import normalize
+import functools
+
+from bot.text.folding import normalize as fold
 
 from .messages import Choice
 
 MIN_PREFIX = 2  # one letter matches too much to be a deliberate answer
+NORMALIZED_KEPT = 4096  # labels of ten languages' prompts, and the answers typed most
+
+# Kept for the texts seen most (every menu label, every "1"), which every message compares;
+# bot/text/folding.py says what folding does.
+normalize = functools.lru_cache(maxsize=NORMALIZED_KEPT)(fold)
 
 
 def parse_number(text: str) -> int | None:

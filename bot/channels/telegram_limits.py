@@ -30,11 +30,15 @@ PAID_PER_SECOND = 1000.0  # with allow_paid_broadcast (0.1 Star a message)
 CHAT_PER_SECOND = 1.0  # Telegram's advice for one private chat
 GROUP_PER_MINUTE = 20.0
 CHAT_MARGIN = 0.05  # 5 % over a chat's interval, counted from the previous answer
+# The overall pace stays this far under the limit: Telegram counts requests as they reach
+# it, and network jitter (or a busy far end) bunches evenly sent ones into a window.
+OVERALL_MARGIN = 0.03
 MAX_RETRIES = 3  # RetryAfter answers retried for replies; bulk sends go back to the outbox
 FORGET_CHATS_OVER = 10_000  # paced chats kept in memory before quiet ones are forgotten
-# Slots a late-waking event loop may still give out at once; 4 extra in one second stay
-# far inside Telegram's 30 (the fake counts any one-second window).
-CATCH_UP = 4
+# A late-waking event loop may still give out the slots of this many missed seconds at
+# once. Any burst of missed slots puts more than the pace into the next second's window, so
+# it is a fraction of OVERALL_MARGIN: at most 0.5 % of the limit, the rest is for jitter.
+CATCH_UP_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Pacer:
 
     def __init__(self, per_second: float):
         self.interval = 1 / per_second if per_second else 0.0
+        self.catch_up = CATCH_UP_SECONDS
         self._next = 0.0
         self._waiting: dict[bool, deque[asyncio.Future]] = {True: deque(), False: deque()}
         self._timer: asyncio.TimerHandle | None = None
@@ -76,10 +81,10 @@ class Pacer:
 
     def _release(self, loop: asyncio.AbstractEventLoop) -> None:
         """Give out every slot that is due (a busy event loop may wake late: the slots it
-        missed, up to CATCH_UP of them, are not lost), then wait for the next."""
+        missed in the last CATCH_UP_SECONDS are not lost), then wait for the next."""
         self._timer = None
         now = loop.time()
-        self._next = max(self._next, now - CATCH_UP * self.interval)
+        self._next = max(self._next, now - self.catch_up)
         while self._next <= now and self._give_one():
             self._next += self.interval
         if any(self._waiting.values()):
@@ -123,8 +128,8 @@ class BotRateLimiter(BaseRateLimiter[Bulk]):
         max_retries: int = MAX_RETRIES,
     ):
         self._chat_interval = (1 + CHAT_MARGIN) / per_chat if per_chat else 0.0
-        self._overall = Pacer(overall * share)
-        self._paid = Pacer(paid * share)
+        self._overall = Pacer(overall * share * (1 - OVERALL_MARGIN))
+        self._paid = Pacer(paid * share * (1 - OVERALL_MARGIN))
         self._max_retries = max_retries
         self._chats: dict[int, _Chat] = {}
         self._groups: dict[int | str, AsyncLimiter] = {}
