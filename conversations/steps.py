@@ -122,7 +122,8 @@ class Ctx:
             return self.quote(original, in_list=True)
         # Translators: after another resident's idea, quoted in the reader's language by
         # a machine translation.
-        return f"{self.quote(translated, in_list=True)} {self.t._('(machine translation)')}"
+        marker = self.t._("(machine translation)")
+        return f"{self.quote(translated, in_list=True)} {marker}"
 
     @property
     def area(self) -> Area | None:

@@ -85,8 +85,8 @@ async def similar_or_help(ctx: Ctx) -> str:
 def similar_line(ctx: Ctx, found: Similar) -> str:
     """One similar idea in one short line: reference, status, supporters, its words."""
     t = ctx.t
-    return (f"{t.ref('I', found.idea.id)} · {idea_statuses(t)[found.idea.status]} · "
-            f"{t.ngettext('{n} supporter', '{n} supporters', found.supporters)}: "
+    supporters = t.ngettext("{n} supporter", "{n} supporters", found.supporters)
+    return (f"{t.ref('I', found.idea.id)} · {idea_statuses(t)[found.idea.status]} · {supporters}: "
             f"{ctx.quote_idea(found.idea.text, found.translated)}")
 
 

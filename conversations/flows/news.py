@@ -22,7 +22,7 @@ async def ask_offer(ctx: Ctx) -> Prompt:
         await set_monthly_news(ctx.session, ctx.resident, False)  # a yes turns it on
     return Prompt(
         t._("Would you like one short message a month about what happened in {area}: ideas done, dugnads coming? "
-            "You can stop it under “{privacy}”.", area=t.ltr(ctx.area.name), privacy=t._("Privacy")),
+            "You can turn it off under “{privacy}”.", area=t.ltr(ctx.area.name), privacy=t._("Privacy")),
         [Choice("yes", t._("Yes, once a month")), Choice("no", t._("No, thank you"))],
     )
 

@@ -19,7 +19,7 @@ from .dugnad import when
 async def ask_choose(ctx: Ctx) -> Prompt:
     """Offers to show or delete the resident's data."""
     t = ctx.t
-    monthly = (Choice("news_off", t._("Stop the monthly message")) if ctx.resident.monthly_news
+    monthly = (Choice("news_off", t._("Turn off the monthly message")) if ctx.resident.monthly_news
                else Choice("news_on", t._("Get a monthly message")))
     return Prompt(
         t._("We only keep what you tell us here. What do you want to do?"),
@@ -38,7 +38,7 @@ async def take_choose(ctx: Ctx, answer: Answer) -> str:
         wanted = answer.choice == "news_on"
         await set_monthly_news(ctx.session, ctx.resident, wanted)
         ctx.say(ctx.t._("Good! You will get it at the start of each month.") if wanted
-                else ctx.t._("The monthly message is stopped."))
+                else ctx.t._("The monthly message is turned off."))
         return DONE
     if answer.choice == "see":
         # All of it, in as many messages as the channel needs (an SMS costs by the segment).
