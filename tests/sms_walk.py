@@ -23,7 +23,7 @@ from bot.staff import actions
 from bot.text.resident import LANGUAGE_NAMES, Text
 from conversations.messages import COMMAND, UNSUPPORTED, Inbound
 from tests.conftest import in_days, next_month
-from tests.factories import Chat
+from tests.factories import Chat, make_resident
 
 DEBUG = False
 LONG_IDEA = "Vi trenger flere benker og mer lys ved gangveien til skolen. " * 3  # a real-length idea
@@ -77,7 +77,7 @@ async def similar(app: App, run, resident: Chat) -> None:
     """Two ideas of the area like the one being written: shown one at a time, another,
     then "mine is different" and the idea not sent; then supported instead."""
     async with app.sessions() as session, session.begin():
-        author = await session.get(Resident, 1)
+        author = await make_resident(session, channel="sms", locale=resident.locale)
         for words in ("Flere benker og mer lys ved skolen", "Benker og lys ved skoleveien"):
             await ideas.submit_idea(session, author, app.areas.require("furuset"), ideas.IdeaDraft(words, "other"),
                                     timezone="Europe/Oslo")

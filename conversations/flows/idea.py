@@ -95,11 +95,11 @@ async def ask_similar(ctx: Ctx) -> Prompt:
     to support one instead of saving a new one."""
     t = ctx.t
     found = await shown_again(ctx.session, ctx.data["similar"], reader=t.locale)
-    area = t.ltr(ctx.area.name)
     if ctx.can.compact and found:
         found = [found[ctx.data.get("shown", 0) % len(found)]]
-    lines = [t.ngettext("Before we save it: an idea from {area} like yours:",
-                        "Before we save it: {n} ideas from {area} like yours:", len(found), area=area)]
+    # The area goes unsaid: by SMS a message must stay within three segments.
+    lines = [t.ngettext("Before we save it: an idea like yours:", "Before we save it: {n} ideas like yours:",
+                        len(found))]
     lines += [similar_line(ctx, one) for one in found]
     if len(found) == 1:
         choices = [Choice(f"support:{found[0].idea.id}", t._("Support this one instead"))]

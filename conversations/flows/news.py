@@ -21,7 +21,7 @@ async def ask_offer(ctx: Ctx) -> Prompt:
     if ctx.resident.monthly_news is None:
         await set_monthly_news(ctx.session, ctx.resident, False)  # a yes turns it on
     return Prompt(
-        t._("Would you like one short message a month about what happened in {area}: ideas done, dugnads coming? "
+        t._("Would you like one short message a month about {area}: ideas done, dugnads coming? "
             "You can turn it off under “{privacy}”.", area=t.ltr(ctx.area.name), privacy=t._("Privacy")),
         [Choice("yes", t._("Yes, once a month")), Choice("no", t._("No, thank you"))],
     )
