@@ -33,6 +33,8 @@ PHRASEBOOK = {
     ("nb", "so", "Vi setter opp benken i mai."): "Kursiga waxaan dhigeynaa bisha Maajo.",
     ("en", "ar", "We put up the bench in May."): "سنضع المقعد في مايو.",
     ("en", "so", "We put up the bench in May."): "Kursiga waxaan dhigeynaa bisha Maajo.",
+    ("nb", "pl", "Flere benker ved lekeplassen i Furuparken, så foreldre kan sitte"):
+        "Więcej ławek przy placu zabaw w Furuparken, żeby rodzice mogli usiąść",
 }
 LIBRE_DEFAULT = ("nb", "en", "ar", "ur", "pl", "tr", "uk", "fa")  # Argos has no Somali or Tigrinya
 AZURE_LANGUAGES = ("nb", "en", "ar", "so", "ur", "pl", "ti", "tr", "uk", "fa", "prs", "da", "sv", "ru")
