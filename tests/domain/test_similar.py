@@ -86,3 +86,17 @@ async def test_a_polish_idea_meets_a_norwegian_one_through_its_translation(app, 
     assert await similar_ideas(session, "furuset", new, reader="pl", resident_id=author.id) == []
     norwegian.status = "done"
     assert await similar_ideas(session, "furuset", new, reader="pl", resident_id=writer.id) == []
+
+
+async def test_the_bench_reports_the_similarity_figures():
+    from bench import similarity
+
+    part = await similarity.run_part()
+    assert part["pairs"] == len(labelled()) and part["threshold"] == SIMILAR
+    assert part["at"]["precision"] >= PRECISION and part["at"]["recall"] >= RECALL
+    assert sum(n for n, _found in part["taken"].values()) == part["pairs"]
+    section = "\n".join(similarity.section(part))
+    assert f"precision {part['at']['precision']:.2f}, recall {part['at']['recall']:.2f}" in section
+    assert "| 68 (the matcher’s) |" in section and "near misses" in section
+    [(figure, measured, target, met)] = similarity.summary_rows(part)
+    assert "precision / recall" in figure and met is True
