@@ -97,6 +97,6 @@ async def test_the_bench_reports_the_similarity_figures():
     assert sum(n for n, _found in part["taken"].values()) == part["pairs"]
     section = "\n".join(similarity.section(part))
     assert f"precision {part['at']['precision']:.2f}, recall {part['at']['recall']:.2f}" in section
-    assert "| 68 (the matcher’s) |" in section and "near misses" in section
+    assert f"| {SIMILAR} (the matcher’s) |" in section and "near misses" in section
     [(figure, measured, target, met)] = similarity.summary_rows(part)
     assert "precision / recall" in figure and met is True
