@@ -50,15 +50,28 @@ class Capabilities:
     fits: Callable[[str], bool] = lambda _text: True
 
     def in_messages(self, lines: list[str]) -> list[str]:
-        """Lines joined into as few messages as fit; a line too long alone goes alone."""
+        """Lines joined into as few messages as fit; a line too long alone (a resident's
+        long idea in their copy of their data) is split between words, nothing left out."""
         messages: list[str] = []
-        for line in lines:
+        for line in (piece for line in lines for piece in self._pieces(line)):
             joined = f"{messages[-1]}\n{line}" if messages else line
             if messages and self.fits(joined):
                 messages[-1] = joined
             else:
                 messages.append(line)
         return messages
+
+    def _pieces(self, line: str) -> list[str]:
+        if self.fits(line):
+            return [line]
+        pieces: list[str] = []
+        for word in line.split(" "):
+            joined = f"{pieces[-1]} {word}" if pieces else word
+            if pieces and self.fits(joined):
+                pieces[-1] = joined
+            else:
+                pieces.append(word)
+        return pieces
 
 
 @dataclass(frozen=True)
