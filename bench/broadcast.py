@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import random
 import re
@@ -130,7 +131,8 @@ async def drain_all(app, senders, clock_now, deadline: float, worker=None) -> No
             await asyncio.sleep(0.2)  # a retry waits for its not_before
 
 
-UNFINISHED = ("claimed", "sending")  # claimed for a batch / handed towards the provider
+UNFINISHED = ("claimed", "sending")
+TEXT_FILES = itertools.count(1)  # claimed for a batch / handed towards the provider
 
 
 async def count_status(app, *statuses: str) -> dict[str, int]:
@@ -330,6 +332,19 @@ async def account_scenario(database_url: str, texts_path: str) -> dict[str, Any]
         return await account(app, json.loads(Path(texts_path).read_text()))
 
 
+async def accounted(dbs, fake: FakeTelegramProcess, url: str) -> dict[str, Any]:
+    """Every outbox row of `url` against the texts `fake` accepted (in a process of its own)."""
+    from .common import run_in_subprocess
+
+    path = dbs.folder / f"broadcast_texts_{next(TEXT_FILES)}.json"
+    await fake.command("texts", path=str(path))
+    try:
+        return await run_in_subprocess("bench.broadcast:account_scenario",
+                                       dict(database_url=url, texts_path=str(path)), timeout=120)
+    finally:
+        path.unlink(missing_ok=True)
+
+
 async def restart_run(dbs, scale: float, messages: int, restart_after: int) -> dict[str, Any]:
     """The restart variant: first life, (process ends), second life, accounting; one fake."""
     from .common import run_in_subprocess
@@ -343,12 +358,7 @@ async def restart_run(dbs, scale: float, messages: int, restart_after: int) -> d
             second = await run_in_subprocess("bench.broadcast:restart_second_life", dict(
                 database_url=url, fake_base_url=fake.base_url, scale=scale, clock_seconds=first["clock_seconds"]),
                 timeout=150)
-            stats = await fake.stats()
-            path = dbs.folder / "broadcast_texts.json"
-            await fake.command("texts", path=str(path))
-        result = await run_in_subprocess("bench.broadcast:account_scenario",
-                                         dict(database_url=url, texts_path=str(path)), timeout=120)
-        path.unlink(missing_ok=True)
+            stats, result = await fake.stats(), await accounted(dbs, fake, url)
     finally:
         await dbs.drop(url)
     refused = stats.get("refused_by_chat", {})
@@ -421,12 +431,7 @@ async def senders_run(dbs, scale: float, messages: int, count: int = 2) -> dict[
                     database_url=url, fake_base_url=fake.base_url, scale=scale, index=i, count=count,
                     start_at=start_at), timeout=200)
                 for i in range(count)))
-            stats = await fake.stats()
-            path = dbs.folder / "broadcast_senders_texts.json"
-            await fake.command("texts", path=str(path))
-        result = await run_in_subprocess("bench.broadcast:account_scenario",
-                                         dict(database_url=url, texts_path=str(path)), timeout=120)
-        path.unlink(missing_ok=True)
+            stats, result = await fake.stats(), await accounted(dbs, fake, url)
     finally:
         await dbs.drop(url)
     window = max(w["ended"] for w in workers) - min(w["began"] for w in workers)

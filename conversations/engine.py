@@ -210,7 +210,7 @@ async def _on_keyword(ctx: Ctx, keyword: str, inbound: Inbound) -> None:
         # "Help!" at the danger question is a call for help: the numbers, at once.
         await _take(ctx, _step(ctx), Answer(choice=_step(ctx).unclear))
     elif keyword == "help":
-        ctx.say(help_text(t))
+        ctx.say(help_text(t, compact=ctx.can.compact))
         await _ask(ctx)
     elif onboarding:
         await _ask(ctx)  # language and area come first; then every keyword works

@@ -50,15 +50,23 @@ class Capabilities:
     fits: Callable[[str], bool] = lambda _text: True
 
     def in_messages(self, lines: list[str]) -> list[str]:
-        """Lines joined into as few messages as fit; a line too long alone goes alone."""
-        messages: list[str] = []
+        """Lines joined into as few messages as fit; a line too long alone (a resident's
+        long idea in their copy of their data) is split between words, nothing left out."""
+        pieces: list[str] = []
         for line in lines:
-            joined = f"{messages[-1]}\n{line}" if messages else line
-            if messages and self.fits(joined):
-                messages[-1] = joined
+            pieces += [line] if self.fits(line) else self._packed(line.split(" "), " ")
+        return self._packed(pieces, "\n")
+
+    def _packed(self, parts: list[str], separator: str) -> list[str]:
+        """Parts joined by `separator` into as few texts as fit; a part too long alone goes alone."""
+        texts: list[str] = []
+        for part in parts:
+            joined = f"{texts[-1]}{separator}{part}" if texts else part
+            if texts and self.fits(joined):
+                texts[-1] = joined
             else:
-                messages.append(line)
-        return messages
+                texts.append(part)
+        return texts
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,13 @@ async def walk(app: App, locale: str) -> list[str]:
     await run(first, "4", "1", "2", "3")  # browse, support, next, menu
     await run(second, "4", "1", "2")
     await organise(app, run, locale)
-    await run(first, "6", language_number, "7", "8", "1", "8", "2", "3")  # language, help, privacy
+    # From the menu, whatever the browsing above left open: language, help, privacy.
+    await run(first, Text(locale).keyword("menu"), "6", language_number, "7", "8", "1", "8", "2", "3")
     await run(first, "8", "3", "8", "3")  # privacy: the monthly message off, and on again
     await run(first, Inbound(UNSUPPORTED), Inbound(COMMAND, text="stop"), Inbound(COMMAND, text="start"))
     await scheduled_messages(app)
     await is_it_fixed(app, run, first, second)
-    await run(second, "8", "2", "1")  # delete everything
+    await run(second, Text(locale).keyword("menu"), "8", "2", "1")  # from the menu: delete everything
     async with app.sessions() as session:
         outbox = (await session.execute(select(OutboxMessage))).scalars()
         texts.extend(render(as_outbound(message)) for message in outbox)  # as the SMS sender sends them

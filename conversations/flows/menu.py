@@ -9,19 +9,24 @@ from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
 from .safety import emergency_numbers
 
 
-def help_text(t: Text) -> str:
-    """The emergency numbers first, then what Benken is and the words that steer it."""
+def help_text(t: Text, *, compact: bool = False) -> str:
+    """The emergency numbers first, then what Benken is and the words that steer it. Where
+    every character costs (SMS: three segments at most, and many of our languages need the
+    dearer encoding), what Benken is is left out: the greeting said it."""
     # Translators: "the district" here and elsewhere is the bydel, the
     # city's district administration that answers ideas and reads reports,
     # not the neighbourhood.
-    return emergency_numbers(t) + "\n" + t._(
+    about = t._(
         "Benken is your district's bench in the phone. Share an idea, join a dugnad or tell us "
-        "where you feel unsafe. We answer every idea.\n"
+        "where you feel unsafe. We answer every idea."
+    )
+    steer = t._(
         "Write “{menu}” to see the menu, “{back}” to go one step back, “{stop}” to get no more messages.",
         menu=t.keyword("menu"),
         back=t.keyword("back"),
         stop=t.keyword("stop"),
     )
+    return "\n".join([emergency_numbers(t), *([] if compact else [about]), steer])
 
 
 async def main_menu_prompt(ctx: Ctx) -> Prompt:
@@ -53,7 +58,7 @@ async def main_menu_prompt(ctx: Ctx) -> Prompt:
 async def take_main(ctx: Ctx, answer: Answer) -> str:
     """Starts the chosen flow; help is said here and the menu shown again."""
     if answer.choice == "help":
-        ctx.say(help_text(ctx.t))
+        ctx.say(help_text(ctx.t, compact=ctx.can.compact))
         return DONE
     return answer.choice
 

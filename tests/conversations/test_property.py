@@ -52,3 +52,15 @@ async def test_any_input_gets_an_answer_unless_opted_out(app, messages, channel)
         for reply in replies:
             assert reply.text.strip()
             assert "x" * 100 not in reply.text  # a refused long text is not echoed back
+
+
+@given(st.lists(st.text(alphabet="ab ł\n", max_size=120).map(lambda s: s.replace("\n", " ")), max_size=12))
+def test_lines_packed_into_messages_fit_and_keep_every_word(lines):
+    from conversations.messages import Capabilities
+
+    can = Capabilities(fits=lambda text: len(text) <= 40)
+    messages = can.in_messages(lines)
+    # Every message fits unless it is one word longer than a message can hold, and the
+    # words come out in order, none lost (a long line is split between words).
+    assert all(can.fits(m) or " " not in m.strip(" ") and "\n" not in m for m in messages)
+    assert " ".join(" ".join(messages).split()) == " ".join(" ".join(lines).split())

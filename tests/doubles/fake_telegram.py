@@ -23,6 +23,8 @@ from collections import deque
 
 from aiohttp import web
 
+from . import loopback
+
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
 LIMITED_METHODS = (*SEND_METHODS, "editMessageText")
 INT_PARAMS = ("chat_id", "message_id", "offset", "timeout", "limit", "user_id")
@@ -118,12 +120,8 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}/bot"
-        self.base_file_url = f"http://{host}:{port}/file/bot"
+        self._runner, address = await loopback.start(app, shutdown_timeout=1.0)
+        self.base_url, self.base_file_url = f"{address}/bot", f"{address}/file/bot"
         return self
 
     async def __aexit__(self, *exc) -> None:

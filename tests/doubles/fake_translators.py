@@ -23,6 +23,8 @@ import asyncio
 
 from aiohttp import web
 
+from . import loopback
+
 # What the fakes "know": (source, target, text) -> translation.
 PHRASEBOOK = {
     ("so", "nb", "Waxaan u baahanahay kuraas badan oo u dhow goobta carruurta"):
@@ -58,11 +60,7 @@ class _FakeServer:
     async def __aenter__(self):
         app = web.Application()
         self.routes(app)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
+        self._runner, self.base_url = await loopback.start(app)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -17,6 +17,8 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from . import loopback
+
 MESSAGES_PATH = "/2010-04-01/Accounts/{sid}/Messages.json"  # an aiohttp route pattern
 
 
@@ -42,11 +44,7 @@ class FakeTwilio:
         app = web.Application()
         app.router.add_post(MESSAGES_PATH, self._messages)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
+        self._runner, self.base_url = await loopback.start(app)
         return self
 
     async def __aexit__(self, *exc) -> None:
