@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..text.resident import DEFAULT_LOCALE
 from ..text.times import local_today
-from . import schedule
+from . import media, schedule
 from .queries import ref, supporters_column
 
 # Where an idea may go from each status (see Idea's docstring); a status may be repeated
@@ -61,9 +61,11 @@ class IdeaDraft:
 
 
 async def submit_idea(
-    session: AsyncSession, resident: Resident, area: Area, draft: IdeaDraft, *, timezone: str, now: datetime | None = None
+    session: AsyncSession, resident: Resident, area: Area, draft: IdeaDraft, *, timezone: str, now: datetime | None = None,
+    held: dict[str, int] | None = None,
 ) -> Idea:
-    """Save an idea with the date its author was promised an answer by."""
+    """Save an idea with the date its author was promised an answer by, and the voice
+    messages (and MMS photo) its answers `held` (file ids by field)."""
     now = now or utcnow()
     idea = Idea(
         author_id=resident.id,
@@ -77,6 +79,7 @@ async def submit_idea(
     session.add(idea)
     await session.flush()
     session.add(IdeaStatusChange(idea_id=idea.id, status=IDEA_RECEIVED, created_at=now))
+    await media.attach(session, held or {}, idea=idea)
     schedule.schedule_idea(session, idea, timezone)
     return idea
 

@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from .catalogs import STAFF_DOMAIN, babel_locale, translations
+from .times import clock
 
 STAFF_DEFAULT_LOCALE = "nb"
 STAFF_LOCALES = ("nb", "en")
@@ -82,6 +83,13 @@ class StaffText:
         local = self.local(moment)
         day = format_skeleton("MMMEd", local, tzinfo=self.zone, locale=self._babel)
         return f"{day} {self.time(moment)}"
+
+
+def spoken(t: StaffText, seconds: int, words: str | None = None) -> str:
+    """A resident's answer given as a voice message, as staff read it: "voice message,
+    0:42", and what a machine wrote down from it when there is that."""
+    label = t._s("voice message, {duration}", duration=clock(seconds))
+    return t._s("{voice}; written down by a machine: {words}", voice=label, words=words) if words else label
 
 
 # Labels for the fixed values staff read (the resident wording is in labels.py) ------------
