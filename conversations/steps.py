@@ -147,9 +147,7 @@ class Ctx:
     def spoken(self, field: str) -> str | None:
         """A voice message given for `field`, as shown back: "Voice message (0:42)"."""
         held = self.data.get("held", {}).get(field)
-        if held is None:
-            return None
-        return self.t._("Voice message ({duration})", duration=self.t.duration(held[1] or 0))
+        return None if held is None else voice_label(self.t, held[1])
 
     async def release_held(self) -> None:
         """The files of answers that will not be sent are deleted (not those already sent)."""
@@ -167,6 +165,11 @@ class Ctx:
     def set_locale(self, locale: str) -> None:
         self.resident.locale = locale
         self.t = Text(locale, self.config.timezone)
+
+
+def voice_label(t: Text, seconds: int | None) -> str:
+    """A voice message as the resident is shown it: "Voice message (0:42)"."""
+    return t._("Voice message ({duration})", duration=t.duration(seconds or 0))
 
 
 def yes_no(t: Text) -> list[Choice]:

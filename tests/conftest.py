@@ -113,8 +113,8 @@ async def database_url(template, tmp_path) -> str:
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(database_url=database_url, media_dir=tmp_path / "media")
 
 
 @pytest.fixture

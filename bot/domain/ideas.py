@@ -85,11 +85,13 @@ async def submit_idea(
 
 
 async def area_ideas(session: AsyncSession, area_slug: str, *, limit: int = 50) -> list[tuple[Idea, int]]:
-    """Open ideas of an area, most supported first, with their number of supporters."""
+    """Open ideas of an area, most supported first, with their number of supporters.
+    Neighbours read ideas, never hear them: a voice message counts once its words are
+    written down."""
     supporters = supporters_column().label("supporters")
     rows = await session.execute(
         select(Idea, supporters)
-        .where(Idea.area_slug == area_slug, Idea.status.in_(IDEA_OPEN_STATUSES))
+        .where(Idea.area_slug == area_slug, Idea.status.in_(IDEA_OPEN_STATUSES), Idea.text != "")
         .order_by(supporters.desc(), Idea.id.desc())
         .limit(limit)
     )

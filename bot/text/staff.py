@@ -85,9 +85,12 @@ class StaffText:
         return f"{day} {self.time(moment)}"
 
 
-def spoken(t: StaffText, seconds: int, words: str | None = None) -> str:
-    """A resident's answer given as a voice message, as staff read it: "voice message,
-    0:42", and what a machine wrote down from it when there is that."""
+def resident_words(t: StaffText, words: str | None, seconds: int | None) -> str:
+    """A resident's answer as staff read it: their words; or, where it was a voice
+    message (`seconds` long), "voice message, 0:42" and what a machine wrote down from
+    it when there is that."""
+    if seconds is None:
+        return words or ""
     label = t._s("voice message, {duration}", duration=clock(seconds))
     return t._s("{voice}; written down by a machine: {words}", voice=label, words=words) if words else label
 
