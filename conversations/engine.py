@@ -351,6 +351,7 @@ def _voice(t: Text, step: Step, inbound: Inbound) -> Answer:
     recording = inbound.attachment
     problem = recording.problem if recording is not None else None
     if problem == TOO_LONG:
+        # Translators: {limit} is a number of minutes (5).
         raise Invalid(t._(
             "That voice message is too long for us. Please keep it under {limit} minutes, or write it.",
             limit=t.number(MAX_VOICE_SECONDS // 60),

@@ -129,6 +129,8 @@ class Ctx:
                                     recording.size, recording.seconds, self.t.locale, now=self.now)
             held[field] = [kept.id, kept.seconds]
             self.data[field] = None
+            # Translators: said when a voice message arrived as an answer; {duration}
+            # is its length in minutes and seconds, like 0:42.
             self.say(self.t._("We got your voice message ({duration}).", duration=self.t.duration(kept.seconds or 0)))
         self.data["held"] = held
 
@@ -169,6 +171,8 @@ class Ctx:
 
 def voice_label(t: Text, seconds: int | None) -> str:
     """A voice message as the resident is shown it: "Voice message (0:42)"."""
+    # Translators: a voice message the resident sent, shown where their words would
+    # be; {duration} is its length in minutes and seconds, like 0:42.
     return t._("Voice message ({duration})", duration=t.duration(seconds or 0))
 
 
