@@ -11,7 +11,10 @@ from bot.channels.console import CAPABILITIES
 from bot.messaging.inbox import receive
 from bot.domain import ideas
 from bot.models import DugnadEvent, Resident
-from conversations.messages import CHOICE, LOCATION, PHOTO, TEXT, UNSUPPORTED, Inbound, Location, Outbound, numbered
+from bot.providers.media_store import seconds_of
+from conversations.messages import (
+    CHOICE, LOCATION, PHOTO, TEXT, UNSUPPORTED, VOICE, Attachment, Inbound, Location, Outbound, numbered,
+)
 
 from tests.conftest import in_days
 
@@ -72,6 +75,11 @@ class Chat:
 
     async def photo(self, ref: str = "photo-file-id") -> list[Outbound]:
         return await self.inbound(Inbound(PHOTO, photo_ref=ref))
+
+    async def voice(self, data: bytes) -> list[Outbound]:
+        """A voice message, put in the media folder as a channel would before handing it on."""
+        name = await self.app.media.save(data, "audio/ogg")
+        return await self.inbound(Inbound(VOICE, attachment=Attachment(name, "audio/ogg", len(data), seconds_of(data))))
 
     async def sticker(self) -> list[Outbound]:
         return await self.inbound(Inbound(UNSUPPORTED))
