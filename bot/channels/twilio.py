@@ -4,10 +4,11 @@ TwiML), outbox messages out through the REST API, and Twilio's errors mapped to 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from aiolimiter import AsyncLimiter
@@ -50,6 +51,7 @@ STATUS_PATH = "/sms/twilio/status"
 TWIML = "application/xml"
 MAX_FORM_BYTES = 64 * 1024  # a Twilio webhook is a few kilobytes; anything bigger is not one
 MEDIA_TIMEOUT = 10.0  # seconds to fetch an MMS photo: Twilio waits 15 s for a webhook's answer
+MAX_REDIRECTS = 3  # Twilio's media URL redirects once, to its media store
 
 # Twilio error codes that say something about the resident rather than the message.
 TWILIO_OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
@@ -80,24 +82,37 @@ def parse_inbound(form: dict[str, str]) -> Inbound:
 
 async def fetch_photo(settings: Settings, app: App, inbound: Inbound) -> Inbound:
     """An MMS photo (MediaUrl0) downloaded into the media folder, with the account's
-    credentials (Twilio can require HTTP basic auth for media; they are sent only to
-    Twilio's own API host), and referred to as "media:<file name>" like any kept file.
-    Said as a problem when it cannot be had or is over the limit."""
+    credentials (Twilio can require HTTP basic auth for media), and referred to as
+    "media:<file name>" like any kept file. The credentials go to Twilio's API host only,
+    never on to where it redirects (its media store). Said as a problem when it cannot be
+    had or is over the limit."""
     url, content_type = inbound.photo_ref or "", inbound.attachment.content_type
     ours = urlsplit(url).netloc == urlsplit(settings.twilio_api_base_url).netloc
-    auth = aiohttp.BasicAuth(settings.twilio_account_sid, settings.twilio_auth_token) if ours else None
+    token = base64.b64encode(f"{settings.twilio_account_sid}:{settings.twilio_auth_token}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}"} if ours else {}
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=MEDIA_TIMEOUT)) as http:
-            async with http.get(url, auth=auth) as response:
-                response.raise_for_status()
-                data = await response.content.read(MAX_FILE_BYTES + 1)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as problem:
+            data = await _download(http, url, headers)
+    except (aiohttp.ClientError, TimeoutError, KeyError) as problem:
         log.warning("MMS photo not downloaded: %s", type(problem).__name__)
         return replace(inbound, attachment=replace(inbound.attachment, problem=UNAVAILABLE))
     if len(data) > MAX_FILE_BYTES:
         return replace(inbound, attachment=replace(inbound.attachment, problem=TOO_BIG))
     name = await app.media.save(data, content_type)
     return replace(inbound, photo_ref=MEDIA_REF + name, attachment=Attachment(name, content_type, len(data)))
+
+
+async def _download(http: aiohttp.ClientSession, url: str, headers: dict) -> bytes:
+    """The file at `url` (at most MAX_FILE_BYTES and one byte), following redirects
+    without the credentials."""
+    for _hop in range(MAX_REDIRECTS):
+        async with http.get(url, headers=headers, allow_redirects=False) as response:
+            if response.status in (301, 302, 303, 307, 308):
+                url, headers = urljoin(str(response.url), response.headers["Location"]), {}
+                continue
+            response.raise_for_status()
+            return await response.content.read(MAX_FILE_BYTES + 1)
+    raise aiohttp.TooManyRedirects(response.request_info, response.history)
 
 
 def twiml(texts: list[str]) -> str:
