@@ -54,6 +54,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        # SQLite's own lower() folds A-Z only; residents write Ø, Ş and Є. Python's, as
+        # PostgreSQL's lower() does in a UTF-8 database, so a search matches alike on both.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn):
@@ -61,6 +64,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # "one place left" and then both write; the second waits (busy_timeout) instead of
         # failing on a stale snapshot. Nearly every transaction here writes anyway.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

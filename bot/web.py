@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -16,6 +17,8 @@ from telegram import Update
 
 from . import db
 from .channels import twilio
+from .channels.sms import gsm_safe
+from .channels.telegram_api import fetch_photo
 from .metrics import Metrics
 from .reports import results_page
 from .staff.web import create_desk
@@ -62,7 +65,11 @@ def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = No
             Route("/metrics", metrics_page, methods=["GET"]),
             # The public "you said, we did" pages, their posters and published photos.
             *results_page.routes(app, telegram.bot if telegram is not None else None),
-            # The staff web desk: its own pages, security headers and body limit.
-            Mount("/desk", app=create_desk(app)),
+            # The staff web desk: its own pages, security headers and body limit; photos
+            # through the bot, and SMS texts previewed as the SMS channel sends them.
+            Mount("/desk", app=create_desk(
+                app, photos=partial(fetch_photo, telegram.bot) if telegram is not None else None,
+                as_sent={"sms": gsm_safe},
+            )),
         ]
     )

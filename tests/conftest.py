@@ -26,10 +26,9 @@ from bot import db
 from bot.app import App, open_app
 from bot.settings import Settings
 
-from .doubles.fake_telegram import FakeTelegram
 from .doubles.fake_transcriber import FakeTranscriber
 from .doubles.fake_translators import FakeAzureTranslator, FakeLibreTranslate
-from .support import PUBLIC, SECRET, TOKEN, TWILIO_SID, TWILIO_TOKEN, SmtpInbox, TelegramBot, free_port
+from .support import PUBLIC, TWILIO_SID, TWILIO_TOKEN, SmtpInbox, free_port, running_telegram
 
 BACKEND = os.environ.get("BENKEN_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -147,26 +146,8 @@ def in_days(days: float, hour: int = 10) -> datetime:
 @pytest.fixture
 async def telegram(settings):
     """A running Benken Telegram bot, polling a fake Bot API on loopback."""
-    from bot.channels.telegram import build_application
-    from bot.run import poll
-
-    async with FakeTelegram(TOKEN) as fake:
-        configured = dataclasses.replace(
-            settings, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
-            telegram_api_base_file_url=fake.base_file_url, telegram_webhook_secret=SECRET,
-        )
-        async with open_app(configured, migrate=False) as app:
-            application = build_application(app, per_chat_per_second=50)
-            async with application:
-                await application.start()
-                stop = asyncio.Event()
-                polling = asyncio.create_task(poll(application, stop))
-                try:
-                    yield TelegramBot(fake, app, application)
-                finally:
-                    stop.set()
-                    await polling
-                    await application.stop()
+    async with running_telegram(settings) as bot:
+        yield bot
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ extracting strings from the code."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import itertools
 import re
@@ -14,7 +15,9 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 import httpx
 from aiosmtpd.smtp import AuthResult
@@ -23,11 +26,12 @@ from sqlalchemy import func, select
 
 from twilio.request_validator import RequestValidator
 
-from bot.app import App
+from bot.app import App, open_app
 from bot.channels import twilio as webhooks
 from bot.metrics import Metrics
 from bot.models import Staff, StaffArea, utcnow
 from bot.staff.web import auth
+from bot.settings import Settings
 from bot.web import create_web
 
 from .doubles.fake_telegram import FakeTelegram
@@ -66,6 +70,32 @@ class TelegramBot:
         push(*args, **kwargs)
         await until(lambda: self.fake.pending == 0)
         return [c["params"] for c in self.fake.calls[before:] if c["method"] == "sendMessage" and c["status"] == 200]
+
+
+@asynccontextmanager
+async def running_telegram(settings: Settings) -> AsyncIterator[TelegramBot]:
+    """A Benken Telegram bot polling a fake Bot API on loopback, with `settings` (the
+    `telegram` fixture's, or changed ones: a PUBLIC_BASE_URL, say)."""
+    from bot.channels.telegram import build_application
+    from bot.run import poll
+
+    async with FakeTelegram(TOKEN) as fake:
+        configured = dataclasses.replace(
+            settings, telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url,
+            telegram_api_base_file_url=fake.base_file_url, telegram_webhook_secret=SECRET,
+        )
+        async with open_app(configured, migrate=False) as app:
+            application = build_application(app, per_chat_per_second=50)
+            async with application:
+                await application.start()
+                stop = asyncio.Event()
+                polling = asyncio.create_task(poll(application, stop))
+                try:
+                    yield TelegramBot(fake, app, application)
+                finally:
+                    stop.set()
+                    await polling
+                    await application.stop()
 
 
 def texts(sent: list[dict]) -> str:
@@ -204,6 +234,17 @@ class Phone:
     @property
     def said(self) -> str:
         return "\n\n".join(self.replies)
+
+
+def desk_pages(world: dict) -> list[str]:
+    """Every page of the desk a Furuset staff member can open, for a make_hostile_world."""
+    mine = world["furuset"]
+    pages = ["/desk/", "/desk/?status=all&q=script", f"/desk/ideas/{mine['idea']}", "/desk/safety-map",
+             "/desk/dugnads", "/desk/dugnads/new", f"/desk/dugnads/{mine['event']}",
+             f"/desk/dugnads/{mine['event']}/edit", "/desk/impact", "/desk/broadcast", "/desk/exports"]
+    downloads = [f"/desk/exports/download?kind={kind}&format={fmt}"
+                 for kind in ("ideas", "safety", "signups", "events") for fmt in ("csv", "json")]
+    return pages + downloads
 
 
 # Voice messages -------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from typing import Any
 
 import aiohttp
 import httpx
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from .telegram_http import NotSent
 
@@ -18,6 +19,7 @@ from .telegram_http import NotSent
 # code units of the HTML we send, which is never fewer than Telegram counts.
 MAX_TEXT = 4096
 SEND_ATTEMPTS = 4  # for failures that surely did not deliver, with backoff 1 s, 2 s, 4 s
+MAX_PHOTO_BYTES = 20 * 1024 * 1024  # the largest file the Bot API lets a bot download
 
 _TAG = re.compile(r"</?[bi]>")
 
@@ -96,3 +98,15 @@ async def with_retries(call, *args: Any, **kwargs: Any) -> Any:
             if attempt == SEND_ATTEMPTS - 1 or not surely_not_delivered(problem):
                 raise
             await asyncio.sleep(2**attempt)
+
+
+async def fetch_photo(bot: Bot, file_id: str) -> bytes | None:
+    """A photo a resident sent, by its file id, for the web desk to show; None when
+    Telegram no longer has it or will not hand it over."""
+    try:
+        found = await bot.get_file(file_id)
+        if found.file_size and found.file_size > MAX_PHOTO_BYTES:
+            return None
+        return bytes(await found.download_as_bytearray())
+    except TelegramError:
+        return None

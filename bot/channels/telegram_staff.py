@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # What sendVoice plays as a voice message (the Bot API: OGG with Opus, MP3 or M4A).
 VOICE_TYPES = frozenset({"audio/ogg", "audio/opus", "audio/mpeg", "audio/mp4", "audio/x-m4a"})
 STAFF_IDS_TTL = 30.0  # seconds: a staff member added by `benken staff add` is known this soon
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -110,7 +111,7 @@ class TelegramStaffDesk:
             for number, piece in enumerate(pieces, start=1):
                 keyboard = markup(reply) if number == len(pieces) else None
                 await with_retries(self.bot.send_message, chat_id, piece, parse_mode=ParseMode.HTML,
-                                   reply_markup=keyboard)
+                                   reply_markup=keyboard, link_preview_options=None if reply.link_preview else NO_PREVIEW)
             if reply.photo:
                 await with_retries(self.bot.send_photo, chat_id, await self._file(reply.photo))
             if reply.voice:

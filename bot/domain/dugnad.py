@@ -297,6 +297,19 @@ async def every_signup(session: AsyncSession, resident: Resident) -> list[tuple[
     return [(signup, event) for signup, event in rows.all()]
 
 
+async def event_signups(session: AsyncSession, event_id: int) -> list[tuple[Signup, str | None, str]]:
+    """An event's sign-ups that are not cancelled, with each volunteer's language and
+    channel only (staff see those, never an address): places first, then the waiting
+    list in its order."""
+    rows = await session.execute(
+        select(Signup, Resident.locale, Resident.channel)
+        .join(Resident, Resident.id == Signup.resident_id)
+        .where(Signup.event_id == event_id, Signup.status != SIGNUP_CANCELLED)
+        .order_by(Signup.status, Signup.queued_at)
+    )
+    return [(signup, locale, channel) for signup, locale, channel in rows.all()]
+
+
 async def attended(session: AsyncSession, event_id: int) -> list[tuple[Signup, Resident]]:
     rows = await session.execute(
         select(Signup, Resident)

@@ -147,8 +147,7 @@ def check_answer(idea: Idea, status: str, template: str | None, template_param: 
         raise TransitionRefused(f"{ref('I', idea.id)} cannot go from {idea.status} to {status}")
 
 
-async def answer_idea(
-    session: AsyncSession,
+def draft_answer(
     idea: Idea,
     status: str,
     *,
@@ -158,13 +157,20 @@ async def answer_idea(
     template_param: str | None = None,
     now: datetime | None = None,
 ) -> IdeaStatusChange:
-    """Record a staff answer: the new status, a ready-made answer and the staff's own words."""
+    """A staff answer as it would be recorded, checked but not saved: what a preview shows
+    is what answer_idea stores. Raises TransitionRefused."""
     check_answer(idea, status, template, template_param)
-    idea.status = status
-    change = IdeaStatusChange(
+    return IdeaStatusChange(
         idea_id=idea.id, status=status, note=(note or "").strip() or None, template=template,
         template_param=template_param, staff_id=staff_id, created_at=now or utcnow(),
     )
+
+
+async def answer_idea(session: AsyncSession, idea: Idea, status: str, **answer) -> IdeaStatusChange:
+    """Record a staff answer: the new status, a ready-made answer and the staff's own words
+    (`answer`: note, staff_id, template, template_param, now, as draft_answer takes them)."""
+    change = draft_answer(idea, status, **answer)
+    idea.status = status
     session.add(change)
     return change
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -86,13 +86,23 @@ async def set_opted_out(session: AsyncSession, resident: Resident, opted_out: bo
         )
 
 
+def _reachable(area_slug: str):
+    return and_(Resident.area_slug == area_slug, Resident.opted_out.is_(False))
+
+
 async def reachable_residents(session: AsyncSession, area_slug: str) -> list[Resident]:
     """Every resident of an area who has not opted out."""
-    return list(
-        (await session.execute(
-            select(Resident).where(Resident.area_slug == area_slug, Resident.opted_out.is_(False)).order_by(Resident.id)
-        )).scalars()
+    return list((await session.execute(select(Resident).where(_reachable(area_slug)).order_by(Resident.id))).scalars())
+
+
+async def reach(session: AsyncSession, area_slug: str) -> dict[tuple[str, str | None], int]:
+    """How many residents reachable_residents would give, by (channel, language)."""
+    rows = await session.execute(
+        select(Resident.channel, Resident.locale, func.count())
+        .where(_reachable(area_slug))
+        .group_by(Resident.channel, Resident.locale)
     )
+    return {(channel, locale): count for channel, locale, count in rows.all()}
 
 
 async def erase_resident(

@@ -35,7 +35,8 @@ class Idea(Base):
 
     Statuses: received > reviewing > planned > in_progress > done, and from any open
     status > declined. Every change is an IdeaStatusChange row, with the staff's note.
-    `answer_due` is the date the resident was promised an answer by. `author_id` is null
+    `answer_due` is the date the resident was promised an answer by (the web desk's
+    inbox lists them in its order, ix_ideas_area_due). `author_id` is null
     when the author deleted their data but chose to keep the idea.
 
     Publication on the area's public results page: unpublished > published (staff give a
@@ -53,6 +54,8 @@ class Idea(Base):
             name="status",
         ),
         Index("ix_ideas_area_status", "area_slug", "status"),
+        # The web desk's inbox: an area's ideas, soonest promised answer first.
+        Index("ix_ideas_area_due", "area_slug", "answer_due", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

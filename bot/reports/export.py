@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -153,11 +153,24 @@ DATED_BY = {
 }
 
 
+# The area each kind belongs to, for `areas`.
+AREA_OF = {
+    "ideas": Idea.area_slug,
+    "safety": SafetyReport.area_slug,
+    "signups": DugnadEvent.area_slug,
+    "events": DugnadEvent.area_slug,
+}
+
+
 async def write(
-    app: App, kind: str, fmt: str, area: str | None, out: TextIO, *, since: datetime | None = None
+    app: App, kind: str, fmt: str, area: str | None, out: TextIO, *, since: datetime | None = None,
+    areas: Sequence[str] | None = None,
 ) -> int:
-    """Write every record of `kind` (in `area`, from `since`) to `out`; returns how many."""
+    """Write every record of `kind` (in `area`, from `since`) to `out`; returns how many.
+    With `areas`, only records of those areas (the web desk: the staff member's own)."""
     columns, query, row = EXPORTS[kind](area)
+    if areas is not None:
+        query = query.where(AREA_OF[kind].in_(list(areas)))
     if since is not None:
         column = DATED_BY[kind]
         query = query.where(column >= (since.date() if kind == "safety" else since))

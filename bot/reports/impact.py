@@ -120,8 +120,8 @@ async def measure(
     zone = ZoneInfo(timezone)
     reached, new, by_source = await _reach(session, slugs, since, until)
     by_status, answers = await _ideas(session, slugs, since, until)
-    attended = await _attended(session, slugs, since, until)
-    volunteers = {resident for resident, _hours in attended}
+    attended = await attendances(session, slugs, since, until)
+    volunteers = {resident for resident, _hours, _start in attended}
     first_day, end_day = since.astimezone(zone).date(), until.astimezone(zone).date()
     by_category, by_time = await _safety(session, slugs, first_day, end_day)
     delays = [(answered - created) / DAY for created, _due, answered in answers if answered is not None]
@@ -139,7 +139,7 @@ async def measure(
         answered_in_time=sum(_in_time(answered, due, zone) for _created, due, answered in answers),
         median_days_to_answer=statistics.median(delays) if delays else None,
         volunteers=len(volunteers),
-        volunteer_hours=sum(hours for _resident, hours in attended),
+        volunteer_hours=sum(hours for _resident, hours, _start in attended),
         returning_volunteers=len(await _volunteered_before(session, volunteers, since)),
         safety_by_category=by_category,
         safety_by_time=by_time,
@@ -165,9 +165,9 @@ async def _reach(session, slugs, since, until) -> tuple[int, int, dict[str, int]
     return len(rows), sum(sources.values()), dict(sources.most_common())
 
 
-async def _ideas(session, slugs, since, until) -> tuple[dict[str, int], list[tuple[datetime, date, datetime | None]]]:
-    """Ideas created in the period by current status, and each one's (created, answer due,
-    first staff answer or None). The first answer is the first status change after the
+async def idea_rows(session, slugs, since, until) -> list[tuple[str, datetime, date, datetime | None]]:
+    """(current status, created, answer due, first staff answer or None) of each idea
+    created in the period. The first answer is the first status change after the
     "received" row written with the idea (the digest's definition)."""
     in_period = (Idea.area_slug.in_(slugs), during(Idea.created_at, since, until))
     first_answer = (
@@ -182,9 +182,15 @@ async def _ideas(session, slugs, since, until) -> tuple[dict[str, int], list[tup
         .outerjoin(first_answer, first_answer.c.idea_id == Idea.id)
         .where(*in_period)
     )
+    return [tuple(row) for row in rows.all()]
+
+
+async def _ideas(session, slugs, since, until) -> tuple[dict[str, int], list[tuple[datetime, date, datetime | None]]]:
+    """Ideas created in the period by current status, and each one's (created, answer due,
+    first staff answer or None)."""
     by_status = dict.fromkeys(IDEA_STATUSES, 0)
     answers = []
-    for status, created, due, answered in rows.all():
+    for status, created, due, answered in await idea_rows(session, slugs, since, until):
         by_status[status] = by_status.get(status, 0) + 1
         answers.append((created, due, answered))
     return by_status, answers
@@ -195,9 +201,10 @@ def _in_time(answered: datetime | None, due: date, zone: ZoneInfo) -> bool:
     return answered is not None and answered < datetime.combine(due + DAY, time(0), zone)
 
 
-async def _attended(session, slugs, since, until) -> list[tuple[int, float]]:
-    """(resident, hours) for each attendance at a dugnad of the areas starting in the
-    period; hours not logged are the dugnad's length, as when staff log attendance."""
+async def attendances(session, slugs, since, until) -> list[tuple[int, float, datetime]]:
+    """(resident, hours, the dugnad's start) for each attendance at a dugnad of the areas
+    starting in the period; hours not logged are the dugnad's length, as when staff log
+    attendance."""
     rows = await session.execute(
         select(Signup.resident_id, Signup.hours, DugnadEvent.start_at, DugnadEvent.end_at)
         .join(DugnadEvent, DugnadEvent.id == Signup.event_id)
@@ -208,7 +215,7 @@ async def _attended(session, slugs, since, until) -> list[tuple[int, float]]:
         )
     )
     return [
-        (resident, hours if hours is not None else (end - start) / timedelta(hours=1))
+        (resident, hours if hours is not None else (end - start) / timedelta(hours=1), start)
         for resident, hours, start, end in rows.all()
     ]
 

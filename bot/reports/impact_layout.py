@@ -44,7 +44,8 @@ def _with_details(t: StaffText, count: str, details: str) -> str:
     return t._s("{count} ({details})", count=count, details=details) if details else count
 
 
-def _figures(impact: Impact, t: StaffText) -> list[str]:
+def figure_lines(impact: Impact, t: StaffText) -> list[str]:
+    """The period's figures, a sentence each."""
     lines = [
         t._sn(
             "{n} resident reached, {new} for the first time",
@@ -104,7 +105,8 @@ def _median(t: StaffText, days: float) -> str:
     )
 
 
-def _ladder_lines(impact: Impact, t: StaffText) -> list[str]:
+def ladder_lines(impact: Impact, t: StaffText) -> list[str]:
+    """The participation ladder's rungs, a sentence each."""
     ladder = impact.ladder
     return [
         t._sn("{n} resident gave an idea", "{n} residents gave an idea", ladder.gave_idea),
@@ -124,9 +126,9 @@ def _layout(impact: Impact, t: StaffText) -> list[Line]:
         line(t._s("Benken impact for {areas}", areas=", ".join(impact.area_names))),
         line(t._s("Period: {start} to {end}", start=t.moment(impact.since), end=t.moment(impact.until))),
         heading(t._s("The period in figures")),
-        *bullets(_figures(impact, t)),
+        *bullets(figure_lines(impact, t)),
         heading(t._s("The participation ladder")),
-        *bullets(_ladder_lines(impact, t)),
+        *bullets(ladder_lines(impact, t)),
     ]
 
 

@@ -7,24 +7,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.media import recordings
 from ..domain.translations import IDEA, SAFETY, MachineTranslation, staff_translations
 from ..models import TRANSLATION_DONE, TRANSLATION_PENDING, TRANSLATION_UNSUPPORTED, TRANSLATION_WITHHELD, TranslationTask
-from ..text.staff import STAFF_LOCALES, StaffText
+from ..text.staff import STAFF_LOCALES, StaffText, language_labels
 
 Shown = dict[str, MachineTranslation]  # by field: text, place, details
 
 
 def language_name(t: StaffText, code: str | None) -> str:
-    """A language's name for staff ("somali", "Somali"); our Persian readers write Dari."""
-    if code == "fa":
-        return t._s("Dari/Persian")
-    name = Locale.parse(t.locale).languages.get(code or "und")
-    return name or (code or "?")
+    """A language's name for staff, inside a sentence ("fra somali", "from Somali")."""
+    return language_labels(t, [code], in_sentence=True)[code] if code else "?"
 
 
 def translation_line(t: StaffText, shown: MachineTranslation | None) -> str | None:

@@ -3,6 +3,7 @@ action changes the domain and tells the residents it concerns, in one transactio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -42,6 +43,31 @@ async def answer_idea(
                                    note_language=note_language)
     await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
     return told
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """One resident an answer would go to, as staff may see them: never their address."""
+
+    to_author: bool  # the idea's author, else a supporter
+    locale: str
+    channel: str
+    opted_out: bool  # gets nothing
+    text: str  # exactly what they would read
+
+
+async def preview_answer(session: AsyncSession, idea: Idea, status: str, *, timezone: str, **answer) -> list[Addressee]:
+    """What answer_idea would send, and to whom, without changing anything: each text from
+    the same function that queues it (`answer`: note, template, template_param). Raises
+    ideas.TransitionRefused like answer_idea."""
+    change = ideas.draft_answer(idea, status, **answer)
+    previews = []
+    for resident in await ideas.followers(session, idea):
+        t = Text(resident.locale, timezone)
+        to_author = resident.id == idea.author_id
+        text = notices.idea_news_text(t, idea, change, author=to_author, translated=None)
+        previews.append(Addressee(to_author, t.locale, resident.channel, resident.opted_out, text))
+    return previews
 
 
 async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, now: datetime | None = None) -> int:

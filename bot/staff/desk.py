@@ -60,6 +60,8 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     photo: str | None = None  # a Telegram file id (or "media:<file name>"), sent after the text
     voice: Recording | None = None  # a resident's voice message, sent after the text
+    # False for a one-time link: Telegram's preview would fetch the link and so use it up.
+    link_preview: bool = True
 
 
 class Desk:
@@ -70,7 +72,7 @@ class Desk:
         public_base_url: str | None = None, translating: bool = False,
     ):
         self.session, self.staff, self.slugs, self.areas, self.tz = session, staff, slugs, areas, timezone
-        self.public_base_url = public_base_url  # for links to the public results pages
+        self.public_base_url = public_base_url  # results pages' links, the web desk's sign-in links
         self.t = StaffText(staff.locale, timezone)
         self.replies: list[Reply] = []
         # Whether a translator is configured: then staff's words are previewed, per
@@ -81,9 +83,9 @@ class Desk:
         self.after: Callable[[App], Awaitable[list[Reply]]] | None = None
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, *, photo: str | None = None,
-            voice: Recording | None = None) -> None:
+            voice: Recording | None = None, link_preview: bool = True) -> None:
         """Reply with already-escaped HTML."""
-        self.replies.append(Reply(text, buttons or [], photo, voice))
+        self.replies.append(Reply(text, buttons or [], photo, voice, link_preview))
 
     def tell(self, text: str, buttons: list[list[Button]] | None = None) -> None:
         """Reply with plain text (escaped here)."""
@@ -160,7 +162,9 @@ async def staff_help(desk: Desk, _args) -> None:
         "/events - coming dugnads\n/newevent - a new dugnad\n/signups 3 - who signed up\n"
         "/attended D-7 D-9 [hours] - who came\n/cancelevent 3, /editevent 3 place|start|end ...\n"
         "/invite 3 - invite residents who want to help\n/impact [area] [days] - the figures\n"
-        "/broadcast - a message to a whole area\n/cancel - stop what you are doing"
+        "/proposals - dugnads residents proposed\n"
+        "/broadcast - a message to a whole area\n/desk - a sign-in link to the web desk\n"
+        "/cancel - stop what you are doing"
     ))
 
 

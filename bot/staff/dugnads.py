@@ -14,10 +14,8 @@ from ..domain.queries import SIGNUP_REF, parse_ref, places_taken_column, ref, wa
 from ..models import (
     EVENT_SCHEDULED,
     MAX_PLACE,
-    SIGNUP_CANCELLED,
     SIGNUP_CONFIRMED,
     DugnadEvent,
-    Resident,
     Signup,
     StaffState,
     utcnow,
@@ -73,12 +71,7 @@ async def show_signups(desk: Desk, raw: str) -> None:
     if event is None:
         return
     t = desk.t
-    found = (await desk.session.execute(
-        select(Signup, Resident.locale, Resident.channel)
-        .join(Resident, Resident.id == Signup.resident_id)
-        .where(Signup.event_id == event.id, Signup.status != SIGNUP_CANCELLED)
-        .order_by(Signup.status, Signup.queued_at)
-    )).all()
+    found = await dugnad.event_signups(desk.session, event.id)
     lines = [f"<b>#{event.id} {esc(_title(event))}</b> · {esc(t.datetime(event.start_at))}"]
     if not found:
         lines.append(esc(t._s("Nobody has signed up yet.")))

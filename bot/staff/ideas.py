@@ -15,7 +15,7 @@ from ..models import ANSWER_TEMPLATES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_RECEI
 from ..reports.translated import language_name, translation_line, translations_for
 from ..text.resident import LANGUAGE_NAMES
 from ..text.shorten import shorten
-from ..text.staff import idea_category_labels, idea_status_labels, resident_words
+from ..text.staff import answer_template_labels, idea_category_labels, idea_status_labels, resident_words, season_labels
 from ..text.times import local_today
 from . import actions, previews
 from .desk import LIST_LIMIT, Desk, Reply, button, esc, preview_replies, rows
@@ -117,13 +117,7 @@ async def choose_status(desk: Desk, idea_id: str, status: str) -> None:
         return
     await desk.keep(ANSWER, {"idea": idea.id, "status": status})
     t = desk.t
-    labels = {
-        "meeting": t._s("We take it to the next planning meeting"),
-        "season": t._s("It is planned for a season"),
-        "passed_on": t._s("Not ours: passed to an agency"),
-        "done_thanks": t._s("Done, thank you!"),
-        NO_TEMPLATE: t._s("No ready-made answer"),
-    }
+    labels = answer_template_labels(t)
     desk.tell(
         t._s("I-{id} becomes {status}. Choose a ready-made answer; residents get it in their own language:",
              id=idea.id, status=idea_status_labels(t)[status]),
@@ -141,7 +135,7 @@ async def choose_template(desk: Desk, key: str, param: str | None = None) -> Non
     data = {**state.data, "template": None if key == NO_TEMPLATE else key}
     if key == "season" and param is None:
         await desk.keep(ANSWER, data)
-        names = {"spring": t._s("spring"), "summer": t._s("summer"), "autumn": t._s("autumn"), "winter": t._s("winter")}
+        names = season_labels(t)
         desk.tell(t._s("Which season?"), rows([button(names[s], "tp", "season", s) for s in SEASONS], 4))
         return
     data["param"] = param

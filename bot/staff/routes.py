@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from . import dugnads, ideas, outreach, reach
+from . import desk_link, dugnads, ideas, outreach, reach
 from .desk import Desk, cancel, staff_help
 
 Handler = Callable[..., Awaitable[None]]
 
 COMMANDS: dict[str, Handler] = {"staff": staff_help, "cancel": cancel, **ideas.COMMANDS, **dugnads.COMMANDS,
-                                **reach.COMMANDS, **outreach.COMMANDS}
+                                **reach.COMMANDS, **outreach.COMMANDS,
+                                **desk_link.COMMANDS}
 BUTTONS: dict[str, Handler] = {"no": cancel, **ideas.BUTTONS, **dugnads.BUTTONS, **reach.BUTTONS, **outreach.BUTTONS}
 TEXT_STEPS: dict[str, Handler] = {**ideas.TEXT_STEPS, **dugnads.TEXT_STEPS, **reach.TEXT_STEPS,
                                   **outreach.TEXT_STEPS}
@@ -19,7 +20,7 @@ TEXT_STEPS: dict[str, Handler] = {**ideas.TEXT_STEPS, **dugnads.TEXT_STEPS, **re
 
 async def on_command(desk: Desk, name: str, args: list[str]) -> None:
     await desk.clear()  # a command ends whatever was unfinished
-    if not desk.slugs and name not in ("cancel", "staff"):
+    if not desk.slugs and name not in ("cancel", "staff", "desk"):
         desk.tell(desk.t._s("You have no areas yet. An admin can add them with benken staff add."))
     elif name in COMMANDS:
         await COMMANDS[name](desk, args)

@@ -65,6 +65,14 @@ class StaffText:
         """Day, month and year ("24. november 2026"), for answer dates."""
         return format_date(day, "long", locale=self._babel)
 
+    def month(self, day: date) -> str:
+        """A month and its year, short ("jan. 2026", "Jan 2026"), for a chart's axis."""
+        return format_skeleton("yMMM", day, locale=self._babel)
+
+    def month_name(self, day: date) -> str:
+        """A month's short name alone ("jan.", "Jan"), under a chart's bar."""
+        return format_skeleton("MMM", day, locale=self._babel)
+
     def short_date(self, day: date) -> str:
         """Day and short month ("24. nov."), where a line is already long."""
         return format_skeleton("MMMd", day, locale=self._babel)
@@ -121,6 +129,31 @@ def idea_category_labels(t: StaffText) -> dict[str, str]:
     }
 
 
+def answer_template_labels(t: StaffText) -> dict[str, str]:
+    """The ready-made answers as staff choose them ("none": their own words only)."""
+    return {
+        "meeting": t._s("We take it to the next planning meeting"),
+        "season": t._s("It is planned for a season"),
+        "passed_on": t._s("Not ours: passed to an agency"),
+        "done_thanks": t._s("Done, thank you!"),
+        "none": t._s("No ready-made answer"),
+    }
+
+
+def season_labels(t: StaffText) -> dict[str, str]:
+    return {"spring": t._s("spring"), "summer": t._s("summer"), "autumn": t._s("autumn"), "winter": t._s("winter")}
+
+
+def signup_status_labels(t: StaffText) -> dict[str, str]:
+    return {
+        "confirmed": t._s("has a place"),
+        "waitlisted": t._s("on the waiting list"),
+        "offered": t._s("offered a freed place"),
+        "cancelled": t._s("cancelled"),
+        "attended": t._s("came"),
+    }
+
+
 def safety_category_labels(t: StaffText) -> dict[str, str]:
     return {
         "lighting": t._s("Poor lighting"),
@@ -130,6 +163,24 @@ def safety_category_labels(t: StaffText) -> dict[str, str]:
         "groups": t._s("Groups hanging around"),
         "other": t._s("Something else"),
     }
+
+
+def language_labels(t: StaffText, codes, *, in_sentence: bool = False) -> dict[str, str]:
+    """Residents' languages named in the staff member's language ("Somali", "somali"),
+    from CLDR: staff know the language by their own word for it. Capitalised to stand
+    alone; `in_sentence` keeps CLDR's own case (Norwegian writes "fra somali"). Our
+    Persian readers mostly write Dari, so "fa" is named both ways."""
+    names = {
+        code: t._s("Dari/Persian") if code == "fa" else babel_locale(code).get_display_name(t.locale) or code
+        for code in codes
+    }
+    if in_sentence:
+        return names
+    return {code: name[:1].upper() + name[1:] for code, name in names.items()}
+
+
+def channel_labels(t: StaffText) -> dict[str, str]:
+    return {"telegram": "Telegram", "sms": t._s("SMS")}
 
 
 def safety_time_labels(t: StaffText) -> dict[str, str]:

@@ -150,7 +150,10 @@ class PageLog:
 async def page(browser, live_server):
     """A desktop-sized page that reaches the live server only: map tiles for the default
     tile host are answered with a blank tile here, anything else is aborted and noted."""
-    context = await browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    # Less motion: maps settle at once, so screenshots show them finished; a Norwegian
+    # browser, as at the district office (date fields show 05.12.2026).
+    context = await browser.new_context(viewport=DESKTOP, base_url=live_server.url, reduced_motion="reduce",
+                                        locale="nb-NO")
     log = PageLog()
 
     async def guard(route):

@@ -4,8 +4,6 @@ and the admins' staff list and audit log."""
 from __future__ import annotations
 
 import email
-import html
-import json
 import email.policy
 import re
 
@@ -73,23 +71,21 @@ async def test_the_language_switch_is_kept_in_the_session(app, client):
     switched = await client.post("/desk/language", data={"csrf_token": csrf(home), "lang": "en", "next": "/desk/audit"})
     assert switched.headers["location"] == "/desk/audit"
     english = await client.get("/desk/")
-    assert '<html lang="en">' in english.text and "Inbox comes here." in english.text
+    assert '<html lang="en">' in english.text and "Show ideas" in english.text
     away = await client.post("/desk/language", data={"csrf_token": csrf(home), "lang": "nb", "next": "//evil.example/"})
     assert away.headers["location"] == "/desk/"
 
 
-async def test_the_home_map_shows_ideas_of_the_staff_members_areas_only(app, client, session):
+async def test_the_home_page_is_the_inbox_of_the_staff_members_areas_only(app, client, session):
     resident = await make_resident(session, area="furuset")
-    mine = await make_idea(session, resident, app, area="furuset")
-    mine.latitude, mine.longitude = 59.95, 10.89
-    other = await make_idea(session, resident, app, area="toyen")
-    other.latitude, other.longitude = 59.91, 10.77
+    mine = await make_idea(session, resident, app, area="furuset", text="Benk ved Trosterud")
+    other = await make_idea(session, resident, app, area="toyen", text="Benk ved Tøyenparken")
     await session.commit()
     staff = await make_staff(app, areas=("furuset",))
     await sign_in(client, app, staff)
     home = await client.get("/desk/")
-    points = json.loads(html.unescape(re.search(r"data-points='([^']*)'", home.text).group(1)))
-    assert points == [{"lat": 59.95, "lon": 10.89, "label": f"I-{mine.id} · Furuset"}]
+    assert f'href="/desk/ideas/{mine.id}"' in home.text and "Benk ved Trosterud" in home.text
+    assert f'href="/desk/ideas/{other.id}"' not in home.text and "Tøyenparken" not in home.text
     assert str(resident.telegram_id) not in home.text
 
 

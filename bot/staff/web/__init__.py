@@ -9,7 +9,7 @@ it up in the header). See README.md beside this file.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import pages
+from . import broadcast, dugnad_pages, exports, idea, impact, inbox, pages, safety_map
 from .desk import STATIC, Desk, DeskConfig, NavItem, environment, not_found, page
 from .security import AttemptLimiter, BodyLimit, SecurityHeaders
 
@@ -43,8 +43,17 @@ NAV = (
     NavItem("audit", _s("Audit log"), admin=True),
 )
 
-# Every page's routes; the lead adds inbox.routes, safety_map.routes, … here.
-PAGES: list[BaseRoute] = [*pages.routes]
+# Every page's routes.
+PAGES: list[BaseRoute] = [
+    *pages.routes,
+    *inbox.routes,
+    *idea.routes,
+    *safety_map.routes,
+    *dugnad_pages.routes,
+    *impact.routes,
+    *broadcast.routes,
+    *exports.routes,
+]
 
 
 def _placeholder(item: NavItem):
@@ -55,8 +64,15 @@ def _placeholder(item: NavItem):
     return coming
 
 
-def create_desk(app: App, *, routes: list[BaseRoute] | None = None) -> Starlette:
-    """The desk as a Starlette app, to mount at /desk (bot/web.py does)."""
+def create_desk(
+    app: App,
+    *,
+    routes: list[BaseRoute] | None = None,
+    photos: Callable[[str], Awaitable[bytes | None]] | None = None,
+    as_sent: dict[str, Callable[[str], str]] | None = None,
+) -> Starlette:
+    """The desk as a Starlette app, to mount at /desk (bot/web.py does, giving it the
+    channels' `photos` fetcher and `as_sent` renderers: see DeskConfig)."""
     routes = list(PAGES if routes is None else routes)
     named = {getattr(route, "name", None) for route in routes}
     for item in NAV:
@@ -82,6 +98,8 @@ def create_desk(app: App, *, routes: list[BaseRoute] | None = None) -> Starlette
         map_tiles=settings.map_tiles,
         map_attribution=settings.map_attribution,
         extra={"limiter": AttemptLimiter()},
+        photos=photos,
+        as_sent=dict(as_sent or {}),
     )
     return desk
 

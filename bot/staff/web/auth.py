@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,13 @@ TOKEN_BYTES = 32  # 256 bits of randomness, 43 url-safe characters
 DESK_LOCALES = ("nb", "en")
 MAX_DETAIL = 300  # AuditEntry.detail
 MAX_TARGET = 64  # AuditEntry.target
+LOGIN_PATH = "/desk/login"  # the sign-in page, where bot/web.py mounts the desk
+
+
+def login_url(public_base_url: str, token: str) -> str:
+    """The link a staff member opens to sign in. It names PUBLIC_BASE_URL, never a
+    request's Host header, which a stranger could set to their own server."""
+    return public_base_url.rstrip("/") + LOGIN_PATH + "?" + urlencode({"token": token})
 
 
 def _digest(secret: str) -> str:

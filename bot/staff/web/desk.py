@@ -21,13 +21,14 @@ import functools
 import hmac
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -84,6 +85,12 @@ class DeskConfig:
     map_tiles: str
     map_attribution: str
     extra: dict = field(default_factory=dict)
+    # A resident's photo by its Telegram file id (bytes, or None when it cannot be had);
+    # None without a bot token. Built by bot/web.py, which may know the channels.
+    photos: Callable[[str], Awaitable[bytes | None]] | None = None
+    # How a channel changes a text on its way out (SMS: typographic quotes made plain),
+    # so a preview shows what a resident's phone shows.
+    as_sent: dict[str, Callable[[str], str]] = field(default_factory=dict)
 
 
 def config(request: Request) -> DeskConfig:
@@ -165,6 +172,26 @@ class Desk:
         """The staff member's areas as configured (name, bydel), in the areas file's order."""
         return [area for area in self.app.areas if area.slug in self.area_slugs]
 
+    def area_name(self, slug: str) -> str:
+        area = self.app.areas.get(slug)
+        return area.name if area else slug
+
+    @property
+    def params(self) -> QueryParams:
+        """The query string's parameters (what a GET form sent)."""
+        return self.request.query_params
+
+    def partial(self, target: str) -> bool:
+        """Whether htmx asked for the element `target` only (a filter changed), rather than
+        the whole page (a first visit, a reload, a link opened without JavaScript, or htmx
+        restoring its history)."""
+        headers = self.request.headers
+        return (
+            headers.get("hx-request") == "true"
+            and headers.get("hx-target") == target
+            and headers.get("hx-history-restore-request") != "true"
+        )
+
     def in_my_areas(self, column: ColumnElement) -> ColumnElement[bool]:
         """A WHERE clause keeping rows of the staff member's areas: `.where(desk.in_my_areas(Idea.area_slug))`."""
         return column.in_(self.area_slugs)
@@ -179,9 +206,11 @@ class Desk:
     def url(self, name: str, **params: object) -> str:
         return path_for(self.request, name, **params)
 
-    def redirect(self, name: str, **params: object) -> RedirectResponse:
-        """See other (303): after a POST, the browser GETs the named page."""
-        return RedirectResponse(self.url(name, **params), status_code=303)
+    def redirect(self, name: str, *, query: dict | None = None, **params: object) -> RedirectResponse:
+        """See other (303): after a POST, the browser GETs the named page (with `query`,
+        what the page says about the action, e.g. {"sent": 3})."""
+        url = self.url(name, **params) + ("?" + urlencode(query) if query else "")
+        return RedirectResponse(url, status_code=303)
 
     def render(self, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
         cfg = config(self.request)
@@ -191,6 +220,7 @@ class Desk:
             "desk": self,
             "nav": nav,
             "areas": self.areas,
+            "area_options": [(area.slug, area.name) for area in self.areas],
             "csrf_token": self.csrf_token,
         }
         values.update(context)

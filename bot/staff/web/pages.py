@@ -1,18 +1,18 @@
 """The foundation's pages: sign-in (by link, or a link by e-mail), sign-out, the desk's
-language, the home page, and for admins the staff list and the audit log."""
+language, and for admins the staff list and the audit log. The home page is the inbox
+(inbox.py)."""
 
 from __future__ import annotations
 
 import secrets
 from urllib.parse import urlencode
 
-from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ...models import Idea, Staff, utcnow
+from ...models import Staff, utcnow
 from ...text.staff import StaffText
 from ...domain import staff as staff_rules
 from . import auth
@@ -32,7 +32,6 @@ from .desk import (
 from .login_mail import send_login_link
 
 AUDIT_PER_PAGE = 50
-MAP_POINTS = 500  # markers on the home map; the safety map will page its own
 
 
 # Signing in and out -------------------------------------------------------------------
@@ -163,9 +162,7 @@ async def login_email(request: Request) -> Response:
                 token = await auth.issue_login_token(session, staff, now)
                 await auth.audit(session, staff, "sign_in_link_emailed", f"staff-{staff.id}", None, now)
         if staff is not None:
-            # The link names PUBLIC_BASE_URL, never this request's Host header, which a
-            # stranger could set to their own server.
-            link = settings.public_base_url.rstrip("/") + path_for(request, "login") + "?" + urlencode({"token": token})
+            link = auth.login_url(settings.public_base_url, token)
             text = StaffText(staff.locale, settings.timezone)
             task = BackgroundTask(send_login_link, settings.smtp_url, staff.email, staff.name, link, text)
     text = StaffText(locale)
@@ -202,26 +199,6 @@ async def language(desk: Desk) -> Response:
     return RedirectResponse(back, status_code=303)
 
 
-# Home ----------------------------------------------------------------------------------
-
-
-@page()
-async def home(desk: Desk) -> Response:
-    """GET /desk/: the placeholder for the inbox, the staff member's areas and a map of
-    the ideas there that have a place."""
-    ideas = (
-        await desk.session.execute(
-            select(Idea.id, Idea.area_slug, Idea.latitude, Idea.longitude)
-            .where(desk.in_my_areas(Idea.area_slug), Idea.latitude.is_not(None), Idea.longitude.is_not(None))
-            .order_by(Idea.id.desc())
-            .limit(MAP_POINTS)
-        )
-    ).all()
-    names = {a.slug: a.name for a in desk.areas}
-    points = [{"lat": lat, "lon": lon, "label": f"I-{number} · {names[slug]}"} for number, slug, lat, lon in ideas]
-    return desk.render("home.html", points=points)
-
-
 # Admins: the audit log and the staff ----------------------------------------------------
 
 
@@ -235,6 +212,16 @@ def action_label(text: StaffText, action: str) -> str:
         "staff_add": text._s("Added a staff member"),
         "staff_remove": text._s("Removed a staff member"),
         "staff_areas": text._s("Changed a staff member's areas"),
+        "sign_in_link_sent": text._s("Sign-in link sent on Telegram"),
+        "idea_answer": text._s("Answered an idea"),
+        "you_said_we_did": text._s("Sent “You said, we did”"),
+        "invite_helpers": text._s("Invited residents who want to help"),
+        "event_create": text._s("Made a dugnad"),
+        "event_change": text._s("Moved a dugnad"),
+        "event_cancel": text._s("Cancelled a dugnad"),
+        "attendance": text._s("Marked who came to a dugnad"),
+        "broadcast": text._s("Sent a message to an area"),
+        "export": text._s("Downloaded an export"),
     }
     return labels.get(action, action)
 
@@ -341,7 +328,6 @@ async def staff_areas(desk: Desk) -> Response:
 
 
 routes = [
-    Route("/", home, methods=["GET"], name="inbox"),
     Route("/login", login, methods=["GET"], name="login"),
     Route("/login/email", login_email, methods=["POST"], name="login_email"),
     Route("/logout", logout, methods=["POST"], name="logout"),
