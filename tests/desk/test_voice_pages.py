@@ -22,28 +22,13 @@ AUDIO = re.compile(r'<audio controls preload="none" src="(/desk/voice/\d+)"')
 
 
 async def spoken_idea(app) -> int:
-    chat = Chat(app, locale="en")
-    await chat.script("hi", "1", "Furuset")
-    await chat.tap("idea:")
-    await chat.voice(VOICE_IDEA)
-    await chat.tap("meeting_places")
-    await chat.voice(VOICE_PLACE)
-    for key in ("skip", "no", "send"):
-        await chat.tap(key)
+    await (await Chat(app, locale="en").onboarded()).spoken_idea(VOICE_IDEA, VOICE_PLACE)
     async with app.sessions() as session:
         return (await session.execute(select(Idea.id))).scalar_one()
 
 
 async def spoken_report(app, choice: str) -> None:
-    chat = Chat(app, locale="en")
-    await chat.script("hi", "1", "Furuset")
-    await chat.tap("safety:")
-    await chat.tap("no")
-    await chat.voice(VOICE_PLACE)
-    for key in ("night", "lighting"):
-        await chat.tap(key)
-    await chat.voice(VOICE_IDEA)
-    await chat.tap(choice)
+    await (await Chat(app, locale="en").onboarded()).spoken_report(VOICE_PLACE, choice, VOICE_IDEA)
 
 
 async def test_the_idea_page_plays_the_resident_s_voice_messages(app, client):

@@ -22,18 +22,8 @@ from ..support import VOICE_IDEA, VOICE_PLACE
 
 async def idea_by_voice(app, *, place: bytes | None = None, locale: str = "en") -> tuple[Chat, int]:
     """A resident shares an idea by voice (and its place, when given) through the inbox."""
-    chat = Chat(app, locale=locale)
-    await chat.script("hi", "1", "Furuset")
-    await chat.tap("idea:")
-    assert "(0:05)" in (await chat.voice(VOICE_IDEA))[0].text  # "We got your voice message (0:05)."
-    await chat.tap("meeting_places")
-    if place is not None:
-        await chat.voice(place)
-    else:
-        await chat.tap("skip")
-    await chat.tap("skip")  # no photo
-    await chat.tap("no")
-    await chat.tap("send")
+    chat = await Chat(app, locale=locale).onboarded()
+    await chat.spoken_idea(VOICE_IDEA, place)
     async with app.sessions() as session:
         idea = (await session.execute(select(Idea).order_by(Idea.id.desc()))).scalars().first()
     return chat, idea.id
@@ -127,13 +117,7 @@ async def test_held_recordings_wait_and_safety_reports_go_only_to_a_server_allow
     await chat.voice(VOICE_IDEA)  # held: the idea is not sent yet
     assert await transcription.tick(stt_app) == 0 and fake_stt.calls == []
     await chat.say("menu")
-    await chat.tap("safety:")
-    await chat.tap("no")
-    await chat.voice(VOICE_PLACE)
-    await chat.tap("night")
-    await chat.tap("lighting")
-    await chat.tap("skip")
-    await chat.tap("anonymous")
+    await chat.spoken_report(VOICE_PLACE, "anonymous")
     stt_app.transcriber.sensitive = False  # as for a server in someone else's cloud
     assert await transcription.tick(stt_app) == 0 and fake_stt.calls == []
     [recording] = await files(stt_app)
@@ -141,15 +125,7 @@ async def test_held_recordings_wait_and_safety_reports_go_only_to_a_server_allow
 
 
 async def test_an_anonymous_report_s_retries_keep_whole_hours(stt_app, fake_stt):
-    chat = Chat(stt_app, locale="en")
-    await chat.script("hi", "1", "Furuset")
-    await chat.tap("safety:")
-    await chat.tap("no")
-    await chat.voice(VOICE_PLACE)
-    await chat.tap("night")
-    await chat.tap("lighting")
-    await chat.tap("skip")
-    await chat.tap("anonymous")
+    await (await Chat(stt_app, locale="en").onboarded()).spoken_report(VOICE_PLACE, "anonymous")
     now = daytime().replace(minute=17, second=42)
     fake_stt.fail_next(500)
     await transcription.tick(stt_app, now=now)
@@ -226,15 +202,8 @@ async def test_retention_deletes_what_is_past_its_time_and_nothing_else(app):
 
 
 async def test_retention_of_reports_held_files_and_strays(app):
-    chat = Chat(app, locale="en")
-    await chat.script("hi", "1", "Furuset")
-    await chat.tap("safety:")
-    await chat.tap("no")
-    await chat.voice(VOICE_PLACE)
-    await chat.tap("night")
-    await chat.tap("lighting")
-    await chat.tap("skip")
-    await chat.tap("named")
+    chat = await Chat(app, locale="en").onboarded()
+    await chat.spoken_report(VOICE_PLACE, "named")
     await chat.tap("idea:")
     await chat.voice(VOICE_IDEA)  # held, and the resident never comes back
     stray = await app.media.save(b"OggS half a file", "audio/ogg")  # a crash before its row was written

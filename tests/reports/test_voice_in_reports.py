@@ -20,17 +20,9 @@ from ..support import VOICE_IDEA, VOICE_PLACE
 
 async def by_voice(app) -> None:
     """An idea spoken (its place too), and a safety report whose place is spoken."""
-    chat = Chat(app, locale="en")
-    await chat.script("hi", "1", "Furuset")
-    await chat.tap("idea:")
-    await chat.voice(VOICE_IDEA)
-    await chat.tap("meeting_places")
-    await chat.voice(VOICE_PLACE)
-    for key in ("skip", "no", "send", "safety:", "no"):
-        await chat.tap(key)
-    await chat.voice(VOICE_PLACE)
-    for key in ("night", "lighting", "skip", "named"):
-        await chat.tap(key)
+    chat = await Chat(app, locale="en").onboarded()
+    await chat.spoken_idea(VOICE_IDEA, VOICE_PLACE)
+    await chat.spoken_report(VOICE_PLACE, "named")
 
 
 async def digest(app):
