@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.media import MAX_VOICE_SECONDS, TOO_BIG, TOO_LONG
 from bot.domain.residents import set_opted_out
 from bot.models import ConversationState, Resident, utcnow
 from bot.text.resident import LOCALES, Text
@@ -25,7 +26,7 @@ from .flows.menu import help_text
 from .flows.onboarding import arrival, arrive, preselect_language
 from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
 from .matching import match_choice, normalize
-from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
+from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, VOICE, Capabilities, Choice, Inbound, Outbound
 from .steps import (
     CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid, Prompt, Step, yes_no,
 )
@@ -223,6 +224,7 @@ async def _resume(ctx: Ctx) -> None:
 async def _begin(ctx: Ctx, flow_name: str) -> None:
     flow = FLOWS[flow_name]
     ctx.state.flow, ctx.state.step, ctx.state.history = flow.name, flow.first, []
+    await ctx.release_held()  # a recording for answers left behind is not kept
     ctx.forget()
     await _ask(ctx)
 
@@ -292,8 +294,10 @@ def _parse(ctx: Ctx, step, inbound: Inbound) -> Answer:
         if inbound.location is None or not inbound.location.valid:
             raise Invalid(t._("We could not read that location. Please write the place in words."))
         return Answer(location=inbound.location)
-    if inbound.kind == PHOTO and step.expects == EXPECTS_PHOTO and inbound.photo_ref:
-        return Answer(photo_ref=inbound.photo_ref)
+    if inbound.kind == PHOTO and step.expects == EXPECTS_PHOTO:
+        return _photo(t, inbound)
+    if inbound.kind == VOICE:
+        return _voice(t, step, inbound)
     if inbound.kind != TEXT:
         raise Invalid(_unreadable(t, step.expects))
 
@@ -325,6 +329,38 @@ def _parse(ctx: Ctx, step, inbound: Inbound) -> Answer:
             length=t.number(len(text)),
         ))
     return Answer(text=text)
+
+
+def _photo(t: Text, inbound: Inbound) -> Answer:
+    """A photo at the photo step: a Telegram one by its reference, an MMS one once it is
+    in the media folder."""
+    attachment = inbound.attachment
+    if (attachment is not None and attachment.file_name is None) or not inbound.photo_ref:
+        raise Invalid(t._("We could not take that photo. Please send another one, or choose “Skip”."))
+    return Answer(photo_ref=inbound.photo_ref, attachment=attachment)
+
+
+def _voice(t: Text, step: Step, inbound: Inbound) -> Answer:
+    """A voice message where spoken words are taken; else a kind word on what to do."""
+    if not step.spoken:
+        if step.expects == CHOOSE:
+            raise Invalid(t._("We cannot listen to voice messages here. Please choose one of the options."))
+        if step.expects == EXPECTS_PHOTO:
+            raise Invalid(t._("Please send a photo, or choose “Skip”."))
+        raise Invalid(_unreadable(t, step.expects))
+    recording = inbound.attachment
+    problem = recording.problem if recording is not None else None
+    if problem == TOO_LONG:
+        # Translators: {limit} is a number of minutes (5).
+        raise Invalid(t._(
+            "That voice message is too long for us. Please keep it under {limit} minutes, or write it.",
+            limit=t.number(MAX_VOICE_SECONDS // 60),
+        ))
+    if problem == TOO_BIG:
+        raise Invalid(t._("That voice message is too big for us. Please send a shorter one, or write it."))
+    if recording is None or recording.file_name is None:
+        raise Invalid(t._("We could not get your voice message. Please send it again, or write it."))
+    return Answer(attachment=recording)
 
 
 def _unreadable(t: Text, expects: str) -> str:

@@ -14,18 +14,19 @@ IDEA_MIN, IDEA_MAX = 3, 1000  # one word is not an idea; a thousand characters i
 
 
 async def ask_text(ctx: Ctx) -> Prompt:
-    """Asks for the idea in the resident's own words."""
-    return Prompt(
-        ctx.t._(
-            "What is your idea for {area}? Write it in your own words, in any language.",
-            area=ctx.t.ltr(ctx.area.name),
-        )
+    """Asks for the idea in the resident's own words (spoken, where the channel can)."""
+    question = ctx.t._(
+        "What is your idea for {area}? Write it in your own words, in any language.",
+        area=ctx.t.ltr(ctx.area.name),
     )
+    if ctx.can.voice:
+        question += "\n" + ctx.t._("You can also send a voice message.")
+    return Prompt(question)
 
 
 async def take_text(ctx: Ctx, answer: Answer) -> str:
-    """Stores the idea's text verbatim; asks for its category next."""
-    ctx.data["text"] = answer.text
+    """Stores the idea's text verbatim, or holds its voice message; asks for its category next."""
+    await ctx.keep_words("text", answer)
     return "category"
 
 
@@ -49,8 +50,9 @@ async def ask_place(ctx: Ctx) -> Prompt:
 
 
 async def take_place(ctx: Ctx, answer: Answer) -> str:
-    """Stores the place if given; a photo is asked next where the channel can send one."""
-    ctx.data["place"] = answer.text
+    """Stores the place if given (words, spoken words or a location); a photo is asked
+    next where the channel can send one."""
+    await ctx.keep_words("place", answer)
     ctx.data["location"] = [answer.location.latitude, answer.location.longitude] if answer.location else None
     return "photo" if ctx.can.photos else "help"
 
@@ -62,7 +64,7 @@ async def ask_photo(ctx: Ctx) -> Prompt:
 
 async def take_photo(ctx: Ctx, answer: Answer) -> str:
     """Stores the photo's reference; asks whether the resident wants to help next."""
-    ctx.data["photo"] = answer.photo_ref
+    await ctx.keep_photo(answer)
     return "help"
 
 
@@ -82,12 +84,12 @@ async def ask_confirm(ctx: Ctx) -> Prompt:
     t, data = ctx.t, ctx.data
     lines = [
         t._("Your idea:"),
-        ctx.quote(data["text"]),
+        ctx.spoken("text") or ctx.quote(data["text"]),
         t._("About: {category}", category=idea_categories(t)[data["category"]]),
     ]
-    if data.get("place") or data.get("location"):
+    if data.get("place") or data.get("location") or ctx.spoken("place"):
         # Translators: "Place" is where the idea should be (a location).
-        place = t.ltr(data["place"]) if data.get("place") else t._("the location you sent")
+        place = ctx.spoken("place") or (t.ltr(data["place"]) if data.get("place") else t._("the location you sent"))
         lines.append(t._("Place: {place}", place=place))
     if data.get("photo"):
         lines.append(t._("With your photo."))
@@ -103,6 +105,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
     """Saves the idea and tells its reference and when to expect an answer."""
     t, data = ctx.t, ctx.data
     if answer.choice == "again":
+        await ctx.release_held()
         ctx.forget()
         return "text"
     if answer.choice == "drop":
@@ -110,7 +113,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         return DONE
     location = data.get("location") or [None, None]
     draft = IdeaDraft(
-        text=data["text"],
+        text=data["text"] or "",  # a voice message's words come from transcription
         category=data["category"],
         place_text=data.get("place"),
         latitude=location[0],
@@ -118,7 +121,8 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         photo_ref=data.get("photo"),
         wants_to_help=data["wants_to_help"],
     )
-    idea = await submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now)
+    idea = await submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now,
+                             held=ctx.held())
     ctx.say(
         t._(
             "Thank you! Your idea is saved as {ref}. We will answer you by {date}.",
@@ -133,9 +137,9 @@ FLOW = Flow(
     "idea",
     "text",
     {
-        "text": Step(ask_text, take_text, expects=WRITE, min_length=IDEA_MIN, max_length=IDEA_MAX),
+        "text": Step(ask_text, take_text, expects=WRITE, min_length=IDEA_MIN, max_length=IDEA_MAX, spoken=True),
         "category": Step(ask_category, take_category),
-        "place": Step(ask_place, take_place, expects=PLACE, optional=True, max_length=MAX_PLACE),
+        "place": Step(ask_place, take_place, expects=PLACE, optional=True, max_length=MAX_PLACE, spoken=True),
         "photo": Step(ask_photo, take_photo, expects=PHOTO, optional=True),
         "help": Step(ask_help, take_help),
         "confirm": Step(ask_confirm, take_confirm),
