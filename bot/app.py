@@ -20,7 +20,8 @@ from conversations.steps import EngineConfig
 
 from . import db
 from .areas import Areas, load_areas
-from .providers import translation
+from .providers import transcription, translation
+from .providers.media_store import MediaStore
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ DRAIN_EVERY_SECONDS = 2  # how stale a queued answer may get before it leaves
 RECOVER_EVERY_SECONDS = 60  # stale claims (older than outbox.STALE_CLAIM) are settled within a minute
 TICK_EVERY_SECONDS = 30  # reminders are due to the minute; half a minute is close enough
 TRANSLATE_EVERY_SECONDS = 20  # staff read a new idea in their language within a minute or so
+TRANSCRIBE_EVERY_SECONDS = 20  # a voice message is written down (then translated) within a minute or so
+TIDY_MEDIA_AT_HOUR = 3  # the daily deletion of files past their time, at night
 NEWS_AT = time(11, 0)  # the monthly news is made late morning: in daytime, after the digests
 
 
@@ -55,6 +58,8 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     translator: translation.Translator | None = None  # BENKEN_TRANSLATOR; None for "none"
+    media: MediaStore | None = None  # BENKEN_MEDIA_DIR: voice messages and photos residents send
+    transcriber: transcription.Transcriber | None = None  # BENKEN_TRANSCRIBE_URL; None without one
 
     @property
     def conversation(self) -> EngineConfig:
@@ -75,13 +80,17 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
         azure_endpoint=settings.azure_translator_endpoint,
         sensitive=settings.translate_sensitive,
     )
+    transcriber = transcription.build(settings.transcribe_url, settings.transcribe_api_key, settings.transcribe_model,
+                                      sensitive=settings.transcribe_sensitive)
     try:
         if migrate:
             await db.upgrade(engine)
-        yield App(settings, areas, engine, db.session_factory(engine), translator)
+        yield App(settings, areas, engine, db.session_factory(engine), translator, MediaStore(settings.media_folder),
+                  transcriber)
     finally:
-        if translator is not None:
-            await translator.close()
+        for provider in (translator, transcriber):
+            if provider is not None:
+                await provider.close()
         await engine.dispose()
 
 
@@ -169,7 +178,7 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
     """What a running Benken does on its own; `run` puts it on PTB's JobQueue, `serve` on
     an APScheduler of its own. The database decides what is due, so a job that runs late,
     or in two processes, neither drops nor repeats anything."""
-    from .messaging import followups, outbox, reminders, sending, translation as translating
+    from .messaging import followups, media, outbox, reminders, sending, transcription as transcribing, translation as translating
     from .reports.delivery import DIGEST_AT_HOUR, morning_digests
 
     app = runtime.app
@@ -185,6 +194,11 @@ def recurring_jobs(runtime: Runtime) -> list[Job]:
         # translator is configured): never on a resident's reply path.
         Job("translations", partial(translating.tick, app), every=TRANSLATE_EVERY_SECONDS,
             first=TRANSLATE_EVERY_SECONDS),
+        # Voice messages written down (with a speech-to-text server), then translated as above.
+        Job("transcriptions", partial(transcribing.tick, app), every=TRANSCRIBE_EVERY_SECONDS,
+            first=TRANSCRIBE_EVERY_SECONDS),
+        # Files past their time (BENKEN_MEDIA_RETENTION_DAYS) and files no row knows.
+        Job("media", partial(media.tidy, app), at=time(TIDY_MEDIA_AT_HOUR, 0)),
         # "What happened in your area", each month's in the first days of the next.
         Job("monthly news", partial(followups.monthly_tick, app), at=NEWS_AT),
     ]

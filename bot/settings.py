@@ -20,6 +20,10 @@ DEFAULT_MAP_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyrig
 TRANSLATORS = ("none", "libretranslate", "azure")
 DEFAULT_AZURE_TRANSLATOR_ENDPOINT = "https://api.cognitive.microsofttranslator.com"
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+# Voice messages and photos residents send are kept this long after their idea is closed
+# (a report: after the day it was made): the issue's promise, documented in the README.
+DEFAULT_MEDIA_RETENTION_DAYS = 90
+MEDIA_FOLDER = "media"  # BENKEN_MEDIA_DIR's default: this folder beside the SQLite database
 
 
 class SettingsError(ValueError):
@@ -54,6 +58,9 @@ class Settings:
     # Broadcasts by Telegram's paid broadcast: up to 1,000 messages a second instead of 30,
     # at 0.1 Telegram Star a message (the bot's balance pays). Off unless asked for.
     telegram_paid_broadcast: bool = False
+    # Photos by MMS at the idea's photo step (Twilio receives MMS on US and Canadian
+    # numbers only; asking every SMS resident for a photo costs a message): off by default.
+    twilio_mms: bool = False
     # Who this process is to the outbox: its claims carry the name, so that after a restart
     # it takes back its own unfinished work at once. Default: host name and command.
     worker_id: str | None = None
@@ -66,11 +73,22 @@ class Settings:
     azure_translator_region: str | None = None
     azure_translator_endpoint: str = DEFAULT_AZURE_TRANSLATOR_ENDPOINT
     translate_sensitive: bool | None = None
+    # Voice messages and photos (README: Voice messages): where they are kept (None: a
+    # `media` folder beside the SQLite database, or in the working folder), for how long
+    # after their idea is closed, and the OpenAI-compatible speech-to-text server (its
+    # `…/v1` base URL) that writes them down. `transcribe_sensitive` None means: yes for a
+    # server on this machine or the local network, no for anything else.
+    media_dir: Path | None = None
+    media_retention_days: int = DEFAULT_MEDIA_RETENTION_DAYS
+    transcribe_url: str | None = None
+    transcribe_api_key: str | None = None
+    transcribe_model: str | None = None
+    transcribe_sensitive: bool | None = None
 
     # Which fields must never be printed or logged.
     SECRETS = frozenset(
         {"telegram_bot_token", "telegram_webhook_secret", "twilio_auth_token", "smtp_url",
-         "libretranslate_api_key", "azure_translator_key"}
+         "libretranslate_api_key", "azure_translator_key", "transcribe_api_key"}
     )
 
     @property
@@ -82,6 +100,17 @@ class Settings:
         if base.endswith("/bot"):
             return base[: -len("/bot")] + "/file/bot"
         return base + "/file/bot"
+
+    @property
+    def media_folder(self) -> Path:
+        """BENKEN_MEDIA_DIR, or `media/` beside an SQLite database file (else here)."""
+        if self.media_dir is not None:
+            return self.media_dir
+        prefix = "sqlite+aiosqlite:///"
+        database = self.database_url.removeprefix(prefix) if self.database_url.startswith(prefix) else ""
+        if database and not database.startswith(":memory:"):
+            return Path(database).parent / MEDIA_FOLDER
+        return Path(MEDIA_FOLDER)
 
     def __repr__(self) -> str:  # secrets stay out of logs and tracebacks
         shown = []
@@ -116,6 +145,7 @@ _ENVIRONMENT = {
     "BENKEN_MAP_TILES": "map_tiles",
     "BENKEN_MAP_ATTRIBUTION": "map_attribution",
     "TELEGRAM_PAID_BROADCAST": "telegram_paid_broadcast",
+    "TWILIO_MMS": "twilio_mms",
     "BENKEN_WORKER_ID": "worker_id",
     "BENKEN_TRANSLATOR": "translator",
     "LIBRETRANSLATE_URL": "libretranslate_url",
@@ -124,6 +154,12 @@ _ENVIRONMENT = {
     "AZURE_TRANSLATOR_REGION": "azure_translator_region",
     "AZURE_TRANSLATOR_ENDPOINT": "azure_translator_endpoint",
     "BENKEN_TRANSLATE_SENSITIVE": "translate_sensitive",
+    "BENKEN_MEDIA_DIR": "media_dir",
+    "BENKEN_MEDIA_RETENTION_DAYS": "media_retention_days",
+    "BENKEN_TRANSCRIBE_URL": "transcribe_url",
+    "BENKEN_TRANSCRIBE_API_KEY": "transcribe_api_key",
+    "BENKEN_TRANSCRIBE_MODEL": "transcribe_model",
+    "BENKEN_TRANSCRIBE_SENSITIVE": "transcribe_sensitive",
 }
 
 
@@ -142,12 +178,17 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     settings = Settings(**kwargs)
     _check_timezone(settings.timezone)
     _check_translator(settings)
+    _check_transcriber(settings)
     return settings
 
 
 def _convert(variable: str, field_name: str, raw: str) -> object:
-    if field_name == "areas_file":
-        return Path(raw)
+    if field_name in ("areas_file", "media_dir"):
+        return Path(raw).expanduser()
+    if field_name == "media_retention_days":
+        if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+            raise SettingsError(f"{variable}: expected a number of days from 1 to 3650, got {raw!r}")
+        return int(raw)
     if field_name == "twilio_messages_per_second":
         try:
             value = float(raw)
@@ -156,7 +197,7 @@ def _convert(variable: str, field_name: str, raw: str) -> object:
         if not 0 < value <= 1000:
             raise SettingsError(f"{variable}: expected a number of messages a second, got {raw!r}")
         return value
-    if field_name == "telegram_paid_broadcast":
+    if field_name in ("telegram_paid_broadcast", "twilio_mms"):
         if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise SettingsError(f"{variable}: expected true or false, got {raw!r}")
         return raw.lower() in ("1", "true", "yes", "on")
@@ -170,11 +211,11 @@ def _convert(variable: str, field_name: str, raw: str) -> object:
         if raw.lower() not in TRANSLATORS:
             raise SettingsError(f"{variable}: expected one of {', '.join(TRANSLATORS)}, got {raw!r}")
         return raw.lower()
-    if field_name == "translate_sensitive":
+    if field_name in ("translate_sensitive", "transcribe_sensitive"):
         if raw.lower() not in _TRUE + _FALSE:
             raise SettingsError(f"{variable}: expected on or off, got {raw!r}")
         return raw.lower() in _TRUE
-    if field_name in ("libretranslate_url", "azure_translator_endpoint") and not raw.startswith(("https://", "http://")):
+    if field_name in ("libretranslate_url", "azure_translator_endpoint", "transcribe_url") and not raw.startswith(("https://", "http://")):
         raise SettingsError(f"{variable}: expected an http:// or https:// URL, got {raw!r}")
     if field_name == "map_tiles":
         # The desk's Content-Security-Policy names the tile host, so it must be a plain one.
@@ -188,6 +229,12 @@ def _check_translator(settings: Settings) -> None:
         raise SettingsError("BENKEN_TRANSLATOR=libretranslate needs LIBRETRANSLATE_URL (e.g. http://127.0.0.1:5000)")
     if settings.translator == "azure" and not settings.azure_translator_key:
         raise SettingsError("BENKEN_TRANSLATOR=azure needs AZURE_TRANSLATOR_KEY (and AZURE_TRANSLATOR_REGION)")
+
+
+def _check_transcriber(settings: Settings) -> None:
+    if (settings.transcribe_api_key or settings.transcribe_model) and not settings.transcribe_url:
+        raise SettingsError("BENKEN_TRANSCRIBE_API_KEY and BENKEN_TRANSCRIBE_MODEL need BENKEN_TRANSCRIBE_URL "
+                            "(an OpenAI-compatible server's …/v1, e.g. http://127.0.0.1:8080/v1)")
 
 
 def _check_timezone(name: str) -> None:

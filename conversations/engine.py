@@ -1,8 +1,8 @@
 """The conversation engine: (resident, inbound message) -> outbound messages.
 
 It owns what every step shares: keywords at any step (menu, back, cancel, help, stop,
-start), parsing answers by button, number or label, skip on optional steps, kind answers
-to bad input, the 24-hour idle reset, and keeping the state in the database.
+start), answers by button, number or label (parsing.py), skip on optional steps, kind
+answers to bad input, the 24-hour idle reset, and keeping the state in the database.
 
 Questions Benken asks on its own ("Is it fixed?") are put to a resident at rest (`pose`),
 and their buttons answer them at any step ("standing answers": the key names the question).
@@ -28,11 +28,10 @@ from .flows.menu import help_text
 from .flows.news import wants_asking
 from .flows.onboarding import arrival, arrive, preselect_language
 from .keywords import CARRIER_STOP_WORDS, GLOBAL_KEYWORDS, keyword_words
-from .matching import match_choice, normalize
-from .messages import CHOICE, COMMAND, LOCATION, PHOTO, TEXT, Capabilities, Choice, Inbound, Outbound
-from .steps import (
-    CHOOSE, DONE, PHOTO as EXPECTS_PHOTO, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid, Prompt, Step, yes_no,
-)
+from .matching import normalize
+from .messages import CHOICE, COMMAND, TEXT, Capabilities, Choice, Inbound, Outbound
+from .parsing import parse
+from .steps import DONE, PLACE, QUIET, SKIP, Answer, Ctx, EngineConfig, Invalid, Prompt, Step, yes_no
 
 IDLE_RESET = timedelta(hours=24)  # the issue's rule: a day away starts again at the menu
 # A step any flow can be at: "stop all messages?", asked after a stop word that is not
@@ -285,6 +284,7 @@ async def _resume(ctx: Ctx) -> None:
 async def _begin(ctx: Ctx, flow_name: str) -> None:
     flow = FLOWS[flow_name]
     ctx.state.flow, ctx.state.step, ctx.state.history = flow.name, flow.first, []
+    await ctx.release_held()  # a recording for answers left behind is not kept
     ctx.forget()
     await _ask(ctx)
 
@@ -307,7 +307,7 @@ async def _ask(ctx: Ctx) -> None:
 async def _on_answer(ctx: Ctx, inbound: Inbound) -> None:
     step = _step(ctx)
     try:
-        answer = _parse(ctx, step, inbound)
+        answer = parse(ctx, step, inbound)
     except Invalid as problem:
         if step.unclear is None:
             ctx.say(str(problem))
@@ -340,59 +340,3 @@ async def _take(ctx: Ctx, step: Step, answer: Answer) -> None:
             ctx.state.history = [*(ctx.state.history or []), ctx.state.step]
         ctx.state.step = following
         await _ask(ctx)
-
-
-def _parse(ctx: Ctx, step, inbound: Inbound) -> Answer:
-    """Turn the inbound message into the answer the step expects, or raise Invalid."""
-    t = ctx.t
-    shown = tuple(Choice(key, label) for key, label in ctx.data.get("_choices", []))
-    if inbound.kind == CHOICE:
-        current = inbound.prompt is None or inbound.prompt == ctx.data.get("_asked")
-        if current and any(c.key == inbound.choice for c in shown):
-            return Answer(choice=inbound.choice)
-        raise Invalid(t._("That button is from an earlier question. Please answer this one."))
-    if inbound.kind == LOCATION and step.expects == PLACE:
-        if inbound.location is None or not inbound.location.valid:
-            raise Invalid(t._("We could not read that location. Please write the place in words."))
-        return Answer(location=inbound.location)
-    if inbound.kind == PHOTO and step.expects == EXPECTS_PHOTO and inbound.photo_ref:
-        return Answer(photo_ref=inbound.photo_ref)
-    if inbound.kind != TEXT:
-        raise Invalid(_unreadable(t, step.expects))
-
-    text = inbound.text.strip()
-    aliases = {word: key for word, key in keyword_words(t.locale).items() if key in ("yes", "no", "skip")}
-    if step.expects == CHOOSE or (shown and step.optional):
-        picked = match_choice(text, shown, aliases, partial=step.expects == CHOOSE)
-        if picked is not None:
-            return Answer(choice=picked.key)
-        if step.expects == CHOOSE:
-            if not text:
-                raise Invalid(t._("We did not get any text. Please choose one of the options."))
-            raise Invalid(t.ngettext(
-                "Sorry, we did not understand. Please answer with the number {n}.",
-                "Sorry, we did not understand. Please answer with a number from 1 to {n}.",
-                len(shown),
-            ))
-    if step.expects == EXPECTS_PHOTO:
-        raise Invalid(t._("Please send a photo, or choose “Skip”."))
-    if not text:
-        raise Invalid(t._("We did not get any text. Please write your answer."))
-    if len(text) < step.min_length:
-        raise Invalid(t._("That is a bit short. Please tell us a little more."))
-    if len(text) > step.max_length:
-        raise Invalid(t._(
-            "Thank you! That is a bit long for us: please keep it under {limit} characters "
-            "(you wrote {length}).",
-            limit=t.number(step.max_length),
-            length=t.number(len(text)),
-        ))
-    return Answer(text=text)
-
-
-def _unreadable(t: Text, expects: str) -> str:
-    if expects == CHOOSE:
-        return t._("We can only read text here. Please choose one of the options.")
-    if expects == PLACE:
-        return t._("We can only read text or a location here. Please write the place in words.")
-    return t._("We can only read text here, not voice messages or stickers. Please write it.")

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # Inbound kinds. Channels map their payloads onto these; UNSUPPORTED covers stickers,
-# voice notes, videos, documents and anything else we cannot read.
+# videos, documents and anything else we cannot read.
 TEXT = "text"
 CHOICE = "choice"  # a tapped button, carrying the choice key
 COMMAND = "command"  # a channel-level keyword (/start on Telegram, STOP by SMS): text is the keyword
 LOCATION = "location"
 PHOTO = "photo"
+VOICE = "voice"  # a voice message or an audio file: an answer at a step that takes spoken words
 UNSUPPORTED = "unsupported"
 
 
@@ -26,12 +27,26 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the resident sent (a recording, or a photo the channel does not keep
+    itself), already in the media folder under `file_name`; or, where `file_name` is
+    None, why it is not (`problem`: too long, too big, or it could not be fetched)."""
+
+    file_name: str | None
+    content_type: str
+    size: int
+    seconds: int | None = None  # a recording's length
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     kind: str
     text: str = ""
     choice: str | None = None
     location: Location | None = None
     photo_ref: str | None = None
+    attachment: Attachment | None = None  # for VOICE, and a PHOTO kept in the media folder
     prompt: int | None = None  # for CHOICE: the question the button belonged to, when known
     # What the message means instead when the resident has opted out: SMS "YES" is an
     # answer in a yes/no step, but to the carrier (and to us) a way back in.
@@ -44,6 +59,7 @@ class Capabilities:
     channels."""
 
     photos: bool = False  # the resident can send a photo
+    voice: bool = False  # the resident can send a voice message
     compact: bool = False  # every character costs (SMS): quote little, shorten dates
     carrier_stop: bool = False  # the carrier blocks the number after STOP; only START lifts it
     # Whether a text fits in one message the channel can afford (SMS: the segment budget).

@@ -3,7 +3,8 @@
 A flow is a dict of named steps and a first step. `ask` builds the question; `answer`
 stores what was given and returns the name of the next step (or DONE for the main menu).
 The engine (engine.py) parses the inbound message into an Answer according to `expects`,
-so a step only ever sees a valid choice, a text within limits, a place or a photo.
+so a step only ever sees a valid choice, a text within limits, a place, a photo, or a
+voice message (at a step that takes `spoken` words: `Ctx.keep_words` stores either).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any, Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import Area, Areas
-from bot.models import ConversationState, Resident
+from bot.domain import media
+from bot.models import MEDIA_PHOTO, MEDIA_VOICE, ConversationState, Resident
 from bot.text.resident import Text
 from bot.text.shorten import shorten
 
-from .messages import Capabilities, Choice, Location, Outbound
+from .messages import Attachment, Capabilities, Choice, Location, Outbound
 
 # What a step expects.
 CHOOSE = "choose"  # one of the offered choices
@@ -51,6 +53,7 @@ class Answer:
     text: str | None = None
     location: Location | None = None
     photo_ref: str | None = None
+    attachment: Attachment | None = None  # a voice message (or a photo in the media folder)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Step:
     optional: bool = False
     min_length: int = 1
     max_length: int = 1000
+    # Whether a voice message answers it (words staff read: an idea, a place, details);
+    # words shown to neighbours as text (an organiser's name, their message) are written.
+    spoken: bool = False
     # The choice an answer counts as when it fits no choice, or is a call for help: at
     # "Is someone in danger right now?" anything but a clear "no" means the numbers.
     unclear: str | None = None
@@ -125,6 +131,51 @@ class Ctx:
         marker = self.t._("(machine translation)")
         return f"{self.quote(translated, in_list=True)} {marker}"
 
+    async def keep_words(self, field: str, answer: Answer) -> None:
+        """Stores a written answer under `field`, or a spoken one: the recording is held
+        for the record (its words come later, from transcription), and the resident is
+        told it arrived."""
+        held = dict(self.data.get("held", {}))
+        held.pop(field, None)  # an answer given again replaces the first
+        recording = answer.attachment
+        if recording is None:
+            self.data[field] = answer.text
+        else:
+            kept = await media.hold(self.session, MEDIA_VOICE, recording.file_name, recording.content_type,
+                                    recording.size, recording.seconds, self.t.locale, now=self.now)
+            held[field] = [kept.id, kept.seconds]
+            self.data[field] = None
+            # Translators: said when a voice message arrived as an answer; {duration}
+            # is its length in minutes and seconds, like 0:42.
+            self.say(self.t._("We got your voice message ({duration}).", duration=self.t.duration(kept.seconds or 0)))
+        self.data["held"] = held
+
+    async def keep_photo(self, answer: Answer) -> None:
+        """Stores the photo's reference; a photo in the media folder is held like a recording."""
+        held = dict(self.data.get("held", {}))
+        held.pop("photo", None)
+        photo = answer.attachment
+        if photo is not None:
+            kept = await media.hold(self.session, MEDIA_PHOTO, photo.file_name, photo.content_type, photo.size,
+                                    None, self.t.locale, now=self.now)
+            held["photo"] = [kept.id, None]
+        self.data["photo"] = answer.photo_ref
+        self.data["held"] = held
+
+    def spoken(self, field: str) -> str | None:
+        """A voice message given for `field`, as shown back: "Voice message (0:42)"."""
+        held = self.data.get("held", {}).get(field)
+        return None if held is None else voice_label(self.t, held[1])
+
+    async def release_held(self) -> None:
+        """The files of answers that will not be sent are deleted (not those already sent)."""
+        await media.release(self.session, list(self.held().values()))
+        self.data.pop("held", None)
+
+    def held(self) -> dict[str, int]:
+        """The files this flow's answers hold, by field, for the record they go with."""
+        return {field: media_id for field, (media_id, _seconds) in self.data.get("held", {}).items()}
+
     @property
     def area(self) -> Area | None:
         return self.config.areas.get(self.resident.area_slug)
@@ -132,6 +183,13 @@ class Ctx:
     def set_locale(self, locale: str) -> None:
         self.resident.locale = locale
         self.t = Text(locale, self.config.timezone)
+
+
+def voice_label(t: Text, seconds: int | None) -> str:
+    """A voice message as the resident is shown it: "Voice message (0:42)"."""
+    # Translators: a voice message the resident sent, shown where their words would
+    # be; {duration} is its length in minutes and seconds, like 0:42.
+    return t._("Voice message ({duration})", duration=t.duration(seconds or 0))
 
 
 def yes_no(t: Text) -> list[Choice]:

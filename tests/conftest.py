@@ -26,6 +26,7 @@ from bot import db
 from bot.app import App, open_app
 from bot.settings import Settings
 
+from .doubles.fake_transcriber import FakeTranscriber
 from .doubles.fake_translators import FakeAzureTranslator, FakeLibreTranslate
 from .support import PUBLIC, TWILIO_SID, TWILIO_TOKEN, SmtpInbox, free_port, running_telegram
 
@@ -112,8 +113,8 @@ async def database_url(template, tmp_path) -> str:
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(database_url=database_url, media_dir=tmp_path / "media")
 
 
 @pytest.fixture
@@ -224,6 +225,23 @@ async def azure_app(settings, fake_azure) -> App:
 async def libre_app(settings, fake_libre) -> App:
     """The app with a self-hosted LibreTranslate (its fake): allowed sensitive text."""
     configured = dataclasses.replace(settings, translator="libretranslate", libretranslate_url=fake_libre.base_url)
+    async with open_app(configured, migrate=False) as opened:
+        yield opened
+
+
+# Speech to text: the fake server, and the app configured with it ---------------------------
+
+
+@pytest.fixture
+async def fake_stt():
+    async with FakeTranscriber() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def stt_app(settings, fake_stt) -> App:
+    """The app with a speech-to-text server (its fake) nearby: allowed safety reports."""
+    configured = dataclasses.replace(settings, transcribe_url=fake_stt.base_url, transcribe_api_key=fake_stt.api_key)
     async with open_app(configured, migrate=False) as opened:
         yield opened
 

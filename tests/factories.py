@@ -11,7 +11,10 @@ from bot.channels.console import CAPABILITIES
 from bot.messaging.inbox import receive
 from bot.domain import ideas
 from bot.models import DugnadEvent, IdeaSupport, Resident, Signup
-from conversations.messages import CHOICE, LOCATION, PHOTO, TEXT, UNSUPPORTED, Inbound, Location, Outbound, numbered
+from bot.providers.media_store import seconds_of
+from conversations.messages import (
+    CHOICE, LOCATION, PHOTO, TEXT, UNSUPPORTED, VOICE, Attachment, Inbound, Location, Outbound, numbered,
+)
 
 from tests.conftest import in_days
 
@@ -72,6 +75,43 @@ class Chat:
 
     async def photo(self, ref: str = "photo-file-id") -> list[Outbound]:
         return await self.inbound(Inbound(PHOTO, photo_ref=ref))
+
+    async def voice(self, data: bytes) -> list[Outbound]:
+        """A voice message, put in the media folder as a channel would before handing it on."""
+        name = await self.app.media.save(data, "audio/ogg")
+        return await self.inbound(Inbound(VOICE, attachment=Attachment(name, "audio/ogg", len(data), seconds_of(data))))
+
+    async def onboarded(self) -> "Chat":
+        """Through the language and area questions (English, Furuset)."""
+        await self.script("hi", "1", "Furuset")
+        return self
+
+    async def spoken_idea(self, text: bytes, place: bytes | None = None) -> list[Outbound]:
+        """From the menu: an idea told in a voice message (its place too, when given), sent."""
+        await self.tap("idea:")
+        await self.voice(text)
+        await self.tap("meeting_places")
+        if place is not None:
+            await self.voice(place)
+        else:
+            await self.tap("skip")
+        for key in ("skip", "no", "send"):  # no photo, no help, send
+            await self.tap(key)
+        return self.last
+
+    async def spoken_report(self, place: bytes, choice: str, details: bytes | None = None) -> list[Outbound]:
+        """From the menu: a safety report whose place (and details, when given) are voice
+        messages, sent "named" or "anonymous"."""
+        await self.tap("safety:")
+        await self.tap("no")
+        await self.voice(place)
+        await self.tap("night")
+        await self.tap("lighting")
+        if details is not None:
+            await self.voice(details)
+        else:
+            await self.tap("skip")
+        return await self.tap(choice)
 
     async def sticker(self) -> list[Outbound]:
         return await self.inbound(Inbound(UNSUPPORTED))

@@ -37,6 +37,9 @@ from bot.web import create_web
 from .doubles.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+VOICE_IDEA = (DATA / "voice-idea.ogg").read_bytes()  # 4.8 s of Norwegian speech, Ogg/Opus
+VOICE_PLACE = (DATA / "voice-place.ogg").read_bytes()  # 3.0 s of English speech
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "webhook-secret-123"
 PUBLIC = "https://benken.example.org"  # PUBLIC_BASE_URL, which Twilio signs
@@ -242,3 +245,34 @@ def desk_pages(world: dict) -> list[str]:
     downloads = [f"/desk/exports/download?kind={kind}&format={fmt}"
                  for kind in ("ideas", "safety", "signups", "events") for fmt in ("csv", "json")]
     return pages + downloads
+
+
+# Voice messages -------------------------------------------------------------------------------
+
+
+def _ogg_crc(page: bytes) -> int:
+    """Ogg's page checksum: CRC-32, polynomial 0x04C11DB7, not reflected, starting at 0."""
+    crc = 0
+    for byte in page:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+            crc &= 0xFFFFFFFF
+    return crc
+
+
+def lengthened(ogg: bytes, seconds: int) -> bytes:
+    """An Ogg/Opus recording whose last page says it lasts `seconds` (its granule
+    position, in 48 kHz samples, is what players and mutagen read a length from): a
+    long recording as a file, a few kilobytes small."""
+    at, last = 0, 0
+    while at < len(ogg):
+        assert ogg[at:at + 4] == b"OggS", "not an Ogg stream"
+        segments = ogg[at + 26]
+        body = sum(ogg[at + 27:at + 27 + segments])
+        last, at = at, at + 27 + segments + body
+    page = bytearray(ogg[last:])
+    page[6:14] = (seconds * 48_000).to_bytes(8, "little")
+    page[22:26] = b"\0\0\0\0"
+    page[22:26] = _ogg_crc(bytes(page)).to_bytes(4, "little")
+    return ogg[:last] + bytes(page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,15 @@ def test_chat_completes_the_idea_flow_and_export_shows_it(database_url):
 
     as_json = benken(database_url, "export", "ideas", "--format", "json", "--area", "furuset")
     assert json.loads(as_json.stdout.splitlines()[0])["ref"] == "I-1"
+
+
+def test_chat_takes_a_voice_message_from_a_file(database_url, tmp_path):
+    voice = Path(__file__).parent / "data" / "voice-idea.ogg"
+    lines = ["hi", "2", "1", "1", f"/voice {voice}", "/voice /no/such/file.ogg"]
+    result = benken(database_url, "chat", stdin="\n".join(lines) + "\n", env={"BENKEN_MEDIA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "We got your voice message (0:05)." in result.stdout
+    assert len(list(tmp_path.glob("*.ogg"))) == 1  # held in the media folder for the idea
 
 
 async def test_exports_hold_no_phone_numbers_or_telegram_ids(app, database_url):

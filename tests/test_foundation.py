@@ -32,6 +32,30 @@ def test_settings_defaults_and_environment(tmp_path):
     assert settings.telegram_file_base_url == "http://127.0.0.1:9/file/bot"
 
 
+def test_media_and_transcription_settings(tmp_path):
+    settings = load_settings({}, env_file=None)
+    assert settings.media_folder.as_posix() == "media" and settings.media_retention_days == 90
+    assert settings.transcribe_url is None and not settings.twilio_mms
+    beside = load_settings({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/benken.db"}, env_file=None)
+    assert beside.media_folder == tmp_path / "media"  # beside the database
+    settings = load_settings({
+        "BENKEN_MEDIA_DIR": str(tmp_path / "voices"), "BENKEN_MEDIA_RETENTION_DAYS": "30",
+        "BENKEN_TRANSCRIBE_URL": "http://127.0.0.1:8080/v1", "BENKEN_TRANSCRIBE_API_KEY": "sk-SECRET",
+        "BENKEN_TRANSCRIBE_MODEL": "whisper-1", "BENKEN_TRANSCRIBE_SENSITIVE": "off", "TWILIO_MMS": "on",
+    }, env_file=None)
+    assert settings.media_folder == tmp_path / "voices" and settings.media_retention_days == 30
+    assert settings.transcribe_sensitive is False and settings.twilio_mms
+    assert "sk-SECRET" not in repr(settings)
+    for environment, problem in (
+        ({"BENKEN_MEDIA_RETENTION_DAYS": "forever"}, "BENKEN_MEDIA_RETENTION_DAYS"),
+        ({"BENKEN_MEDIA_RETENTION_DAYS": "0"}, "BENKEN_MEDIA_RETENTION_DAYS"),
+        ({"BENKEN_TRANSCRIBE_URL": "whisper:8080"}, "BENKEN_TRANSCRIBE_URL"),
+        ({"BENKEN_TRANSCRIBE_API_KEY": "k"}, "BENKEN_TRANSCRIBE_URL"),
+    ):
+        with pytest.raises(SettingsError, match=problem):
+            load_settings(environment, env_file=None)
+
+
 def test_secrets_never_printed():
     settings = Settings(telegram_bot_token="123:SECRET", twilio_auth_token="TWSECRET", smtp_url="smtp://u:PW@h")
     shown = repr(settings) + str(settings)

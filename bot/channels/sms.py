@@ -4,6 +4,8 @@ Twilio's webhooks and REST API are in twilio.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import phonenumbers
 
 from conversations.messages import Capabilities, Outbound, numbered
@@ -44,3 +46,5 @@ SEGMENT_BUDGET = 3  # the most segments one message to a resident may cost (READ
 CAPABILITIES = Capabilities(
     compact=True, carrier_stop=True, fits=lambda text: segments(gsm_safe(text)) <= SEGMENT_BUDGET
 )
+# Where the deployment takes photos by MMS (TWILIO_MMS), the idea's photo step is asked too.
+WITH_MMS = replace(CAPABILITIES, photos=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import (
@@ -27,18 +29,22 @@ from conversations.messages import (
     PHOTO,
     TEXT,
     UNSUPPORTED,
+    VOICE,
+    Attachment,
     Capabilities,
     Inbound,
     Location,
     Outbound,
 )
 
+from ..domain.media import UNAVAILABLE, refusal
 from ..domain.residents import find_or_create_resident, set_opted_out
 from ..messaging.inbox import receive
 from ..messaging.outbox import (
     FAILED, HTML, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult, as_outbound,
 )
 from ..models import OUTBOX_PRIORITY_BULK, OutboxMessage
+from ..providers.media_store import seconds_of
 from ..text.resident import LANGUAGE_NAMES
 from .telegram_http import AiohttpRequest
 from .telegram_staff import TelegramStaffDesk
@@ -50,8 +56,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Photos, and text that costs nothing by the character.
-CAPABILITIES = Capabilities(photos=True)
+# Photos, voice messages, and text that costs nothing by the character.
+CAPABILITIES = Capabilities(photos=True, voice=True)
 CALLBACK_SEPARATOR = "|"  # callback_data is "<prompt>|<choice key>", at most 64 bytes
 # Telegram's client language codes that mean one of ours.
 CLIENT_LANGUAGES = {"no": "nb", "nn": "nb", "nb": "nb", "prs": "fa"} | {code: code for code in LANGUAGE_NAMES}
@@ -78,11 +84,23 @@ def parse_update(update: Update) -> tuple[int, Inbound, str | None] | None:
         inbound = Inbound(LOCATION, location=Location(message.location.latitude, message.location.longitude))
     elif message.photo:
         inbound = Inbound(PHOTO, photo_ref=message.photo[-1].file_id, text=message.caption or "")  # the largest
+    elif message.voice is not None or message.audio is not None:
+        recording = message.voice or message.audio
+        seconds = _seconds(recording.duration)
+        inbound = Inbound(VOICE, attachment=Attachment(
+            None, recording.mime_type or "audio/ogg", recording.file_size or 0, seconds,
+            refusal(seconds, recording.file_size),
+        ))
     elif message.text is not None:
         inbound = Inbound(TEXT, text=message.text)
-    else:  # stickers, voice notes, videos, documents, contacts, polls …
+    else:  # stickers, video notes, videos, documents, contacts, polls …
         inbound = Inbound(UNSUPPORTED)
     return message.from_user.id, inbound, language
+
+
+def _seconds(duration: int | timedelta) -> int:
+    """A Telegram duration in seconds (PTB gives a timedelta where PTB_TIMEDELTA is set)."""
+    return round(duration.total_seconds()) if isinstance(duration, timedelta) else int(duration)
 
 
 # Outbound -----------------------------------------------------------------------------------
@@ -163,6 +181,8 @@ class TelegramChannel:
         user_id, inbound, language = parsed
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         async with lock:  # one chat's updates in the order they came
+            if inbound.kind == VOICE:
+                inbound = await self._fetch(update, inbound)
             received = await receive(
                 self.app, "telegram", str(update.update_id), inbound, capabilities=CAPABILITIES,
                 telegram_id=user_id, locale=language,
@@ -180,6 +200,27 @@ class TelegramChannel:
         if not lock.locked() and len(self._locks) > 10_000:
             self._locks.pop(user_id, None)
         return True
+
+    async def _fetch(self, update: Update, inbound: Inbound) -> Inbound:
+        """A voice message or audio file downloaded into the media folder (before the
+        transaction: a download never holds the database), unless it is over the limits;
+        its length as the file says. Said as a problem when it cannot be had."""
+        recording = inbound.attachment
+        if recording.problem is not None:
+            return inbound
+        message = update.message
+        try:
+            found = await with_retries(self.bot.get_file, (message.voice or message.audio).file_id)
+            data = bytes(await found.download_as_bytearray())
+        except TelegramError as problem:  # gone, or "file is too big" (the Bot API's 20 MB)
+            log.warning("voice message not downloaded: %s", type(problem).__name__)
+            return replace(inbound, attachment=replace(recording, problem=UNAVAILABLE))
+        seconds = seconds_of(data) or recording.seconds or 0
+        problem = refusal(seconds, len(data))
+        if problem is not None:
+            return replace(inbound, attachment=replace(recording, seconds=seconds, problem=problem))
+        name = await self.app.media.save(data, recording.content_type)
+        return replace(inbound, attachment=replace(recording, file_name=name, size=len(data), seconds=seconds))
 
     async def _acknowledge(self, query, inbound: Inbound) -> None:
         """Stop the button's spinner; show what was chosen and drop the old keyboard."""

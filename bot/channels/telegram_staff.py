@@ -7,10 +7,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from ..domain.media import MEDIA_REF
 from ..domain.staff import staff_area_slugs, staff_by_telegram, staff_telegram_ids
 from ..messaging.inbox import record_inbound
 from ..models import Staff, StaffState, utcnow
@@ -21,6 +22,8 @@ from .telegram_api import split_html, with_retries
 if TYPE_CHECKING:
     from ..app import App
 
+# What sendVoice plays as a voice message (the Bot API: OGG with Opus, MP3 or M4A).
+VOICE_TYPES = frozenset({"audio/ogg", "audio/opus", "audio/mpeg", "audio/mp4", "audio/x-m4a"})
 STAFF_IDS_TTL = 30.0  # seconds: a staff member added by `benken staff add` is known this soon
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -110,7 +113,25 @@ class TelegramStaffDesk:
                 await with_retries(self.bot.send_message, chat_id, piece, parse_mode=ParseMode.HTML,
                                    reply_markup=keyboard, link_preview_options=None if reply.link_preview else NO_PREVIEW)
             if reply.photo:
-                await with_retries(self.bot.send_photo, chat_id, reply.photo)
+                await with_retries(self.bot.send_photo, chat_id, await self._file(reply.photo))
+            if reply.voice:
+                await self._send_recording(chat_id, reply.voice)
+
+    async def _file(self, ref: str) -> str | InputFile:
+        """A Telegram file id as it is; a file of the media folder read for upload."""
+        if not ref.startswith(MEDIA_REF):
+            return ref
+        name = ref.removeprefix(MEDIA_REF)
+        return InputFile(await self.app.media.read(name), filename=name)
+
+    async def _send_recording(self, chat_id: int, voice) -> None:
+        """A resident's recording, to play in the chat: as a voice message where Telegram
+        plays the format so (Ogg/Opus, MP3, M4A), else as an audio file to download."""
+        upload = await self._file(MEDIA_REF + voice.file_name)
+        if voice.content_type in VOICE_TYPES:
+            await with_retries(self.bot.send_voice, chat_id, upload, duration=voice.seconds)
+        else:
+            await with_retries(self.bot.send_document, chat_id, upload)
 
 
 async def _answer_query(update: Update) -> None:

@@ -4,9 +4,13 @@ TwiML), outbox messages out through the REST API, and Twilio's errors mapped to 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 from aiolimiter import AsyncLimiter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,8 +21,9 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from conversations.messages import COMMAND, PHOTO, TEXT, Inbound
+from conversations.messages import COMMAND, PHOTO, TEXT, Attachment, Inbound
 
+from ..domain.media import MAX_FILE_BYTES, MEDIA_REF, TOO_BIG, UNAVAILABLE
 from ..messaging.inbox import receive
 from ..messaging.outbox import (
     FAILED, OPTED_OUT, RETRY, SENT, UNKNOWN, Ready, Recipient, SendResult, as_outbound, record_delivery,
@@ -28,6 +33,7 @@ from ..settings import Settings
 from .sms import (
     CAPABILITIES,
     HELP_WORDS,
+    WITH_MMS,
     OPT_IN_WHEN_OPTED_OUT,
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
@@ -45,6 +51,8 @@ INBOUND_PATH = "/sms/twilio"
 STATUS_PATH = "/sms/twilio/status"
 TWIML = "application/xml"
 MAX_FORM_BYTES = 64 * 1024  # a Twilio webhook is a few kilobytes; anything bigger is not one
+MEDIA_TIMEOUT = 10.0  # seconds to fetch an MMS photo: Twilio waits 15 s for a webhook's answer
+MAX_REDIRECTS = 3  # Twilio's media URL redirects once, to its media store
 
 # Twilio error codes that say something about the resident rather than the message.
 TWILIO_OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
@@ -67,9 +75,45 @@ def parse_inbound(form: dict[str, str]) -> Inbound:
         return Inbound(TEXT, text=body, opted_out_means="start")
     if word in HELP_WORDS:
         return Inbound(COMMAND, text="help")
-    if int(form.get("NumMedia", "0") or 0) > 0 and form.get("MediaContentType0", "").startswith("image/"):
-        return Inbound(PHOTO, text=body, photo_ref=form.get("MediaUrl0"))
+    content_type = form.get("MediaContentType0", "")
+    if int(form.get("NumMedia", "0") or 0) > 0 and content_type.startswith("image/"):
+        return Inbound(PHOTO, text=body, photo_ref=form.get("MediaUrl0"), attachment=Attachment(None, content_type, 0))
     return Inbound(TEXT, text=body)
+
+
+async def fetch_photo(settings: Settings, app: App, inbound: Inbound) -> Inbound:
+    """An MMS photo (MediaUrl0) downloaded into the media folder, with the account's
+    credentials (Twilio can require HTTP basic auth for media), and referred to as
+    "media:<file name>" like any kept file. The credentials go to Twilio's API host only,
+    never on to where it redirects (its media store). Said as a problem when it cannot be
+    had or is over the limit."""
+    url, content_type = inbound.photo_ref or "", inbound.attachment.content_type
+    ours = urlsplit(url).netloc == urlsplit(settings.twilio_api_base_url).netloc
+    token = base64.b64encode(f"{settings.twilio_account_sid}:{settings.twilio_auth_token}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}"} if ours else {}
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=MEDIA_TIMEOUT)) as http:
+            data = await _download(http, url, headers)
+    except (aiohttp.ClientError, TimeoutError, KeyError) as problem:
+        log.warning("MMS photo not downloaded: %s", type(problem).__name__)
+        return replace(inbound, attachment=replace(inbound.attachment, problem=UNAVAILABLE))
+    if len(data) > MAX_FILE_BYTES:
+        return replace(inbound, attachment=replace(inbound.attachment, problem=TOO_BIG))
+    name = await app.media.save(data, content_type)
+    return replace(inbound, photo_ref=MEDIA_REF + name, attachment=Attachment(name, content_type, len(data)))
+
+
+async def _download(http: aiohttp.ClientSession, url: str, headers: dict) -> bytes:
+    """The file at `url` (at most MAX_FILE_BYTES and one byte), following redirects
+    without the credentials."""
+    for _hop in range(MAX_REDIRECTS):
+        async with http.get(url, headers=headers, allow_redirects=False) as response:
+            if response.status in (301, 302, 303, 307, 308):
+                url, headers = urljoin(str(response.url), response.headers["Location"]), {}
+                continue
+            response.raise_for_status()
+            return await response.content.read(MAX_FILE_BYTES + 1)
+    raise aiohttp.TooManyRedirects(response.request_info, response.history)
 
 
 def twiml(texts: list[str]) -> str:
@@ -112,8 +156,11 @@ def routes(app: App, metrics: Metrics) -> list[Route]:
             # Short codes and foreign senders we cannot answer by SMS: said once, kept nowhere.
             metrics.rejected.labels("sms", "sender").inc()
             return Response(twiml([UNREADABLE_SENDER]), media_type=TWIML)
+        message = parse_inbound(form)
+        if message.kind == PHOTO and settings.twilio_mms:
+            message = await fetch_photo(settings, app, message)
         received = await receive(
-            app, "sms", sid, parse_inbound(form), capabilities=CAPABILITIES, phone=phone,
+            app, "sms", sid, message, capabilities=WITH_MMS if settings.twilio_mms else CAPABILITIES, phone=phone,
             keep_reply=lambda messages: [render(m) for m in messages],
         )
         if received.duplicate:

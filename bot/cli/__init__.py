@@ -219,7 +219,7 @@ async def _chat(app, args) -> None:
         channel, address = "telegram", {"telegram_id": args.telegram_id or CONSOLE_TELEGRAM_ID}
     first = True
     for line in sys.stdin:
-        inbound = console.parse_line(line)
+        inbound = await console.parse(app, line)
         received = await receive(app, channel, f"console-{uuid.uuid4()}", inbound, locale=args.lang,
                                  capabilities=console.CAPABILITIES[channel], **address)
         if received.messages:

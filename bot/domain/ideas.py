@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..text.resident import DEFAULT_LOCALE
 from ..text.times import local_today
-from . import schedule
+from . import media, schedule
 from .queries import IDEA_REF, ref, supporters_column
 
 # Where a staff answer may take an idea from each status (see Idea's docstring); a status
@@ -66,9 +66,11 @@ class IdeaDraft:
 
 
 async def submit_idea(
-    session: AsyncSession, resident: Resident, area: Area, draft: IdeaDraft, *, timezone: str, now: datetime | None = None
+    session: AsyncSession, resident: Resident, area: Area, draft: IdeaDraft, *, timezone: str, now: datetime | None = None,
+    held: dict[str, int] | None = None,
 ) -> Idea:
-    """Save an idea with the date its author was promised an answer by."""
+    """Save an idea with the date its author was promised an answer by, and the voice
+    messages (and MMS photo) its answers `held` (file ids by field)."""
     now = now or utcnow()
     idea = Idea(
         author_id=resident.id,
@@ -82,16 +84,19 @@ async def submit_idea(
     session.add(idea)
     await session.flush()
     session.add(IdeaStatusChange(idea_id=idea.id, status=IDEA_RECEIVED, created_at=now))
+    await media.attach(session, held or {}, idea=idea)
     schedule.schedule_idea(session, idea, timezone)
     return idea
 
 
 async def area_ideas(session: AsyncSession, area_slug: str, *, limit: int = 50) -> list[tuple[Idea, int]]:
-    """Open ideas of an area, most supported first, with their number of supporters."""
+    """Open ideas of an area, most supported first, with their number of supporters.
+    Neighbours read ideas, never hear them: a voice message counts once its words are
+    written down."""
     supporters = supporters_column().label("supporters")
     rows = await session.execute(
         select(Idea, supporters)
-        .where(Idea.area_slug == area_slug, Idea.status.in_(IDEA_OPEN_STATUSES))
+        .where(Idea.area_slug == area_slug, Idea.status.in_(IDEA_OPEN_STATUSES), Idea.text != "")
         .order_by(supporters.desc(), Idea.id.desc())
         .limit(limit)
     )

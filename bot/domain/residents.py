@@ -19,7 +19,7 @@ from ..models import (
     SafetyReport,
     utcnow,
 )
-from . import dugnad, translations
+from . import dugnad, media, translations
 from .queries import upsert
 
 # Residents are counted as "seen" in a period by `last_seen` (digests, impact). An hour is
@@ -124,9 +124,10 @@ async def erase_resident(
     """Delete a resident and what links to them; kept ideas lose their author.
 
     Places they held are offered on, as at any cancellation. Named safety reports are
-    deleted; anonymous ones were never linked.
+    deleted; anonymous ones were never linked. Their recordings go (see media.py).
     """
     now = now or utcnow()
+    await media.discard_resident(session, resident.id, keep_ideas=keep_ideas)
     for signup, _event in await dugnad.resident_signups(session, resident, now=now):
         await dugnad.cancel_signup(session, signup, timezone=timezone, now=now)
     # Their words leave the translation cache with them (kept ideas keep theirs).

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import Resident, SafetyReport, utcnow
 from ..text.resident import DEFAULT_LOCALE
 from ..text.times import local_today
+from . import media
 
 # Set in a session's `info` by a report that must not be tied to the sender of the message
 # being handled (an anonymous one): the inbound log row then keeps no resident and no reply.
@@ -36,8 +37,10 @@ async def report_safety(
     anonymous: bool,
     timezone: str,
     now: datetime | None = None,
+    held: dict[str, int] | None = None,
 ) -> SafetyReport:
-    """Save a safety report. An anonymous one keeps no resident and only the day it came."""
+    """Save a safety report, with the voice messages its answers `held` (file ids by
+    field). An anonymous one keeps no resident and only the day it came, its files too."""
     now = now or utcnow()
     if anonymous:
         # The message that sent it must not point back to the resident either.
@@ -52,6 +55,7 @@ async def report_safety(
     )
     session.add(report)
     await session.flush()
+    await media.attach(session, held or {}, report=report)
     return report
 
 

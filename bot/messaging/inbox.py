@@ -24,6 +24,7 @@ from ..domain.queries import upsert
 from ..domain.residents import find_or_create_resident
 from ..domain.safety import UNLINK_INBOUND
 from ..models import InboundMessage, Resident, utcnow
+from . import media
 
 if TYPE_CHECKING:
     from ..app import App
@@ -59,7 +60,9 @@ async def receive(
 
     `capabilities` say what the channel can show and send (buttons, photos, how dear a
     character is). `keep_reply` turns the answer into what the log keeps, for channels
-    that must give a re-delivered message the same answer (Twilio's TwiML)."""
+    that must give a re-delivered message the same answer (Twilio's TwiML). A file the
+    message brought (already in the media folder) is deleted unless an answer kept it."""
+    arrived = inbound.attachment.file_name if inbound.attachment is not None else None
     try:
         async with app.sessions() as session, session.begin():
             resident, state, _new = await find_or_create_resident(
@@ -74,8 +77,11 @@ async def receive(
             )
             if logged is None:
                 raise _SeenBefore
-            return Received(messages)
+            files = media.taken(session)
+        await media.settle(app, files, arrived)
+        return Received(messages)
     except _SeenBefore:
+        await media.settle(app, (set(), {}), arrived)
         async with app.sessions() as session:
             first = await inbound_reply(session, channel, provider_message_id)
         return Received([], duplicate=True, stored_reply=first)

@@ -34,6 +34,7 @@ from ..models import (
     TRANSLATION_WITHHELD,
     UNDETERMINED,
     Idea,
+    MediaFile,
     SafetyReport,
     TranslationTask,
     utcnow,
@@ -105,40 +106,54 @@ def _sample(record: Idea | SafetyReport, kind: str) -> str:
 # 2. Tasks -----------------------------------------------------------------------------------
 
 
-def _whole_hour(moment: datetime) -> datetime:
+def whole_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 async def make_tasks(session: AsyncSession, translator: Translator, *, now: datetime) -> int:
     """A task for each recent text (whose language is known) into each staff language it
-    is not written in, unless this provider has one already or another finished it."""
+    is not written in, unless this provider has one already or another finished it. Per
+    field: words that come later (a voice message written down) get tasks of their own."""
     made = 0
     for kind, model, column in ((IDEA, Idea, TranslationTask.idea_id), (SAFETY, SafetyReport, TranslationTask.report_id)):
         since = now - timedelta(days=DISCOVER_DAYS)
         recent = model.created_at >= since if model is Idea else model.reported_on >= since.date()
-        existing = select(TranslationTask.id).where(
-            column == model.id, or_(TranslationTask.provider == translator.name, TranslationTask.status == TRANSLATION_DONE)
-        ).exists()
-        records = (await session.execute(
-            select(model).where(model.written_in.is_not(None), recent, ~existing).order_by(model.id).limit(TASK_BATCH)
-        )).scalars().all()
-        for record in records:
-            source = source_language(record)
-            for field in words(record, kind):
-                for target in LOCALES if (kind, field) in FOR_RESIDENTS else STAFF_LOCALES:
-                    if target == source:
-                        continue
-                    task = TranslationTask(field=field, target=target, provider=translator.name, attempts=0,
-                                           status=TRANSLATION_PENDING)
-                    setattr(task, column.key, record.id)
-                    if kind == SAFETY and not translator.sensitive:
-                        task.status = TRANSLATION_WITHHELD
-                    elif not (translator.supports(source) and translator.supports(target)):
-                        task.status, task.last_error = TRANSLATION_UNSUPPORTED, f"{translator.name} has no {source!r}"
-                    if kind == SAFETY and record.anonymous:
-                        task.next_try_at = _whole_hour(now)
-                    session.add(task)
-                    made += 1
+        for field, attribute in FIELDS[kind].items():
+            existing = select(TranslationTask.id).where(
+                column == model.id, TranslationTask.field == field,
+                or_(TranslationTask.provider == translator.name, TranslationTask.status == TRANSLATION_DONE),
+            ).exists()
+            given = getattr(model, attribute)
+            records = (await session.execute(
+                select(model).where(model.written_in.is_not(None), recent, given.is_not(None), given != "", ~existing)
+                .order_by(model.id).limit(TASK_BATCH)
+            )).scalars().all()
+            for record in records:
+                made += _tasks_for(session, translator, kind, record, column, field, now)
+    return made
+
+
+def _tasks_for(session: AsyncSession, translator: Translator, kind: str, record, column, field: str,
+               now: datetime) -> int:
+    """The tasks for one field of one record: one per staff language it is not in, and for
+    an idea's text one per other language of ours (FOR_RESIDENTS)."""
+    source, made = source_language(record), 0
+    if field not in words(record, kind):  # only blanks
+        return 0
+    for target in LOCALES if (kind, field) in FOR_RESIDENTS else STAFF_LOCALES:
+        if target == source:
+            continue
+        task = TranslationTask(field=field, target=target, provider=translator.name, attempts=0,
+                               status=TRANSLATION_PENDING)
+        setattr(task, column.key, record.id)
+        if kind == SAFETY and not translator.sensitive:
+            task.status = TRANSLATION_WITHHELD
+        elif not (translator.supports(source) and translator.supports(target)):
+            task.status, task.last_error = TRANSLATION_UNSUPPORTED, f"{translator.name} has no {source!r}"
+        if kind == SAFETY and record.anonymous:
+            task.next_try_at = whole_hour(now)
+        session.add(task)
+        made += 1
     return made
 
 
@@ -215,17 +230,22 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LAST_RETRY)
 
 
-async def _retry_later(session: AsyncSession, work: _Work, problem: TranslationError, now: datetime) -> None:
-    task = await session.get(TranslationTask, work.task_id)
-    if task is None:
-        return
-    task.attempts += 1
-    wait = backoff(task.attempts)
+def fail_once_more(work: TranslationTask | MediaFile, problem: Exception, now: datetime, *, anonymous: bool) -> None:
+    """A task (a translation, a recording to write down) failed again: count it, say why,
+    and when to try next (whole hours for an anonymous report's)."""
+    work.attempts += 1
+    wait = backoff(work.attempts)
     asked = getattr(problem, "retry_after", None)
     if asked:  # the service said how long (429 Retry-After): never sooner
         wait = max(wait, timedelta(seconds=asked))
-    task.next_try_at = _whole_hour(now + wait) if work.anonymous else now + wait
-    task.last_error = short(problem)
+    work.next_try_at = whole_hour(now + wait) if anonymous else now + wait
+    work.last_error = short(problem)
+
+
+async def _retry_later(session: AsyncSession, work: _Work, problem: TranslationError, now: datetime) -> None:
+    task = await session.get(TranslationTask, work.task_id)
+    if task is not None:
+        fail_once_more(task, problem, now, anonymous=work.anonymous)
 
 
 # Staff's words, while they compose -------------------------------------------------------------

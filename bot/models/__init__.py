@@ -111,3 +111,13 @@ from .translations import (  # noqa: F401
     Translation,
     TranslationTask,
 )
+from .media import (  # noqa: F401
+    MEDIA_VOICE,
+    MEDIA_PHOTO,
+    TRANSCRIPT_PENDING,
+    TRANSCRIPT_DONE,
+    TRANSCRIPT_FAILED,
+    TRANSCRIPT_WITHHELD,
+    TRANSCRIPT_STATUSES,
+    MediaFile,
+)

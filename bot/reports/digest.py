@@ -72,6 +72,7 @@ class NewIdea:
     supporters: int
     # By staff language (nb, en), then by field: the words and their machine translation.
     translations: dict = field(default_factory=dict)
+    voices: dict = field(default_factory=dict)  # by field: the seconds of a voice message given there
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class SafetyItem:
     details: str | None
     locale: str
     translations: dict = field(default_factory=dict)  # as NewIdea's
+    voices: dict = field(default_factory=dict)  # as NewIdea's
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class SafetyGroup:
     counts: dict[str, int]
     refs: tuple[str, ...]
     translations: dict = field(default_factory=dict)  # the first report's, naming the place
+    voices: dict = field(default_factory=dict)  # the first report's
 
     @property
     def total(self) -> int:
@@ -131,6 +134,7 @@ class WaitingIdea:
     age_days: int
     overdue: bool
     translations: dict = field(default_factory=dict)  # as NewIdea's
+    voices: dict = field(default_factory=dict)  # as NewIdea's
 
 
 @dataclass(frozen=True)
@@ -288,11 +292,13 @@ def group_safety(reports: list[SafetyItem]) -> list[SafetyGroup]:
     groups: dict[tuple, SafetyGroup] = {}
     for report in reports:
         on_map = not report.place and report.latitude is not None
-        key = (report.area, _place_key(report.place), on_map, report.category)
+        # A place said in a voice message, not yet written down, is a place of its own.
+        spoken = not report.place and "place" in report.voices
+        key = (report.area, report.ref if spoken else _place_key(report.place), on_map, report.category)
         if key not in groups:  # the first report's spelling names the place
             place = one_line(report.place) if report.place else None
             groups[key] = SafetyGroup(report.area, place, on_map, report.category, dict.fromkeys(SAFETY_TIMES, 0), (),
-                                      report.translations)
+                                      report.translations, report.voices)
         group = groups[key]
         group.counts[report.time_of_day] = group.counts.get(report.time_of_day, 0) + 1
         groups[key] = replace(group, refs=group.refs + (report.ref,))

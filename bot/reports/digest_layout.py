@@ -8,7 +8,7 @@ import csv
 import io
 
 from ..text.shorten import one_line, shorten
-from ..text.staff import StaffText, idea_category_labels, safety_category_labels, safety_time_labels
+from ..text.staff import StaffText, idea_category_labels, resident_words, safety_category_labels, safety_time_labels
 from .digest import LIST_LIMIT, UPCOMING_DAYS, Digest
 from .export import spreadsheet_safe
 from .layout import BOLD, DETAIL, ITALIC, QUOTE, SEPARATOR, TITLE, Line, as_html, as_text, bullets, heading, line
@@ -60,9 +60,9 @@ def _item_head(digest: Digest, ref: str, category: str, area: str) -> list:
     return [(ref, BOLD), SEPARATOR + category + _area_suffix(digest, area)]
 
 
-def _place(t: StaffText, place: str | None, on_map: bool) -> str:
-    if place:
-        return one_line(place)
+def _place(t: StaffText, place: str | None, on_map: bool, seconds: int | None = None) -> str:
+    if place or seconds is not None:
+        return one_line(resident_words(t, place, seconds))
     return t._s("map location") if on_map else t._s("no place given")
 
 
@@ -118,14 +118,15 @@ def _new_ideas(digest: Digest, t: StaffText) -> list[Line]:
     shown = digest.new_ideas[:LIST_LIMIT]
     for idea in shown:
         details = [
-            t._s("Place: {place}", place=_place(t, idea.place, idea.latitude is not None)),
+            t._s("Place: {place}", place=_place(t, idea.place, idea.latitude is not None, idea.voices.get("place"))),
             t._s("Written in {language}", language=idea.language),
             t._s("Wants to help") if idea.wants_to_help else t._s("Has not offered to help"),
             t._sn("supported by {n} resident", "supported by {n} residents", idea.supporters)
             if idea.supporters else t._s("no supporters yet"),
         ]
         lines.append(line(*_item_head(digest, idea.ref, categories.get(idea.category, idea.category), idea.area)))
-        text = idea.text if len(idea.text) <= NEW_IDEA_TEXT else shorten(idea.text, NEW_IDEA_TEXT)
+        text = resident_words(t, idea.text, idea.voices.get("text"))
+        text = text if len(text) <= NEW_IDEA_TEXT else shorten(text, NEW_IDEA_TEXT)
         lines += [line((words, ITALIC), kind=QUOTE) for words in text.splitlines() if words.strip()]
         lines += _translated(t, idea, "text", NEW_IDEA_TEXT)
         lines.append(line(SEPARATOR.join(details), kind=DETAIL))
@@ -145,7 +146,8 @@ def _safety(digest: Digest, t: StaffText) -> list[Line]:
             t._s("{when}: {n}", n=t.number(count), when=times.get(time, time))
             for time, count in group.counts.items() if count
         )
-        place, category = _place(t, group.place, group.on_map), categories.get(group.category, group.category)
+        place = _place(t, group.place, group.on_map, group.voices.get("place"))
+        category = categories.get(group.category, group.category)
         reports = t._sn("{n} report", "{n} reports", group.total)
         lines += [line(*_item_head(digest, place, category, group.area))] + _translated(t, group, "place") + [
             line(t._s("{reports} ({times})", reports=reports, times=when), kind=DETAIL),
@@ -188,7 +190,7 @@ def _waiting(digest: Digest, t: StaffText) -> list[Line]:
             head += [SEPARATOR, (t._s("OVERDUE"), BOLD)]
         lines += [
             line(*head),
-            line((shorten(idea.text, WAITING_TEXT), ITALIC), kind=QUOTE),
+            line((shorten(resident_words(t, idea.text, idea.voices.get("text")), WAITING_TEXT), ITALIC), kind=QUOTE),
             *_translated(t, idea, "text", WAITING_TEXT + 40),
             line(age + SEPARATOR + t._s("answer promised by {date}", date=t.date(idea.answer_due)), kind=DETAIL),
         ]
@@ -197,7 +199,7 @@ def _waiting(digest: Digest, t: StaffText) -> list[Line]:
 
 CSV_COLUMNS = [
     "kind", "ref", "area", "date", "category", "time_of_day", "place", "latitude", "longitude", "text",
-    "language", "wants_to_help", "supporters", "answer_due", "written_in", "machine_translation",
+    "language", "wants_to_help", "supporters", "answer_due", "written_in", "machine_translation", "voice",
 ]
 
 
@@ -209,24 +211,30 @@ def _csv_translation(item, field: str, locale: str) -> tuple[str, str]:
     return shown.source, shown.text or ""
 
 
+def _csv_voices(t: StaffText, item) -> str:
+    """The voice messages given for an item's fields: "text: voice message, 0:42"."""
+    return "; ".join(f"{field}: {resident_words(t, None, seconds)}" for field, seconds in item.voices.items())
+
+
 def render_csv(digest: Digest) -> str:
     """One row per new idea, safety report and idea waiting for an answer, with a header
     row (the e-mail attachment); build the digest with list_limit=None to hold them all."""
     locale = digest.locale
+    t = StaffText(locale, digest.timezone)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     rows = [
         ("idea", i.ref, i.area, i.created_at.isoformat(), i.category, "", i.place, i.latitude, i.longitude,
-         i.text, i.locale, i.wants_to_help, i.supporters, "", *_csv_translation(i, "text", locale))
+         i.text, i.locale, i.wants_to_help, i.supporters, "", *_csv_translation(i, "text", locale), _csv_voices(t, i))
         for i in digest.new_ideas
     ] + [
         ("safety", s.ref, s.area, s.reported_on.isoformat(), s.category, s.time_of_day, s.place, s.latitude,
-         s.longitude, s.details, s.locale, "", "", "", *_csv_translation(s, "details", locale))
+         s.longitude, s.details, s.locale, "", "", "", *_csv_translation(s, "details", locale), _csv_voices(t, s))
         for s in digest.safety_reports
     ] + [
         ("waiting", w.ref, w.area, w.created_at.isoformat(), w.category, "", "", "", "", w.text, "", "", "",
-         w.answer_due.isoformat(), *_csv_translation(w, "text", locale))
+         w.answer_due.isoformat(), *_csv_translation(w, "text", locale), _csv_voices(t, w))
         for w in digest.waiting
     ]
     for row in rows:

@@ -15,10 +15,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.dugnad import event_title
+from ..domain.media import recordings
 from ..domain.queries import IDEA_REF, SAFETY_REF, SIGNUP_REF, places_taken_column, ref, supporters_column
 from ..domain.translations import FIELDS, IDEA, SAFETY, cached_many, source_language, text_hash
 from ..models import DugnadEvent, Idea, SafetyReport, Signup
-from ..text.staff import STAFF_DEFAULT_LOCALE, STAFF_LOCALES
+from ..text.staff import STAFF_DEFAULT_LOCALE, STAFF_LOCALES, StaffText, resident_words
 
 if TYPE_CHECKING:
     from ..app import App
@@ -112,17 +113,23 @@ TRANSLATED = {"ideas": IDEA, "safety": SAFETY}  # the exports with residents' wo
 
 
 def _translated_columns(kind: str) -> list[str]:
-    """written_in, then a machine translation per field and staff language (text_nb, …)."""
-    return ["written_in"] + [f"{field}_{target}" for field in FIELDS[kind] for target in STAFF_LOCALES]
+    """written_in, then a machine translation per field and staff language (text_nb, …),
+    then per field whether it was a voice message (text_voice: "voice message, 0:42")."""
+    return (["written_in"] + [f"{field}_{target}" for field in FIELDS[kind] for target in STAFF_LOCALES]
+            + [f"{field}_voice" for field in FIELDS[kind]])
 
 
 async def _translation_cells(session: AsyncSession, kind: str, records: list) -> list[list[Any]]:
-    """Per record: the language its words are in and their machine translations (a
-    machine's, not a person's), looked up for the whole batch at once."""
+    """Per record: the language its words are in, their machine translations (a
+    machine's, not a person's) and which were voice messages, looked up for the whole
+    batch at once. A voice message's words, once a machine wrote them down, are in the
+    field's own column."""
     pairs = [(getattr(r, column), source_language(r)) for r in records for column in FIELDS[kind].values()]
     # Between fetches of the export's own stream, on its connection (SQLite's write lock
     # would keep a second session waiting).
     found = await cached_many(session, [(text, source) for text, source in pairs if text], STAFF_LOCALES)
+    spoken = await recordings(session, kind, [record.id for record in records])
+    english = StaffText("en")  # an export's columns and words are English
     cells = []
     for record in records:
         source = source_language(record)
@@ -131,6 +138,8 @@ async def _translation_cells(session: AsyncSession, kind: str, records: list) ->
             text = getattr(record, column)
             for target in STAFF_LOCALES:
                 row.append(found.get((text_hash(text), source, target), "") if text and target != source else "")
+        voices = spoken.get(record.id, {})
+        row += [resident_words(english, None, voices[field].seconds) if field in voices else "" for field in FIELDS[kind]]
         cells.append(row)
     return cells
 

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from ..areas import Area
 from ..domain.dugnad import event_title
+from ..domain.media import MEDIA_REF
 from ..domain.publishing import RESULTS_PATH, public_summary, results_url
 from ..domain.arrivals import start_payload
 from ..models import Idea, utcnow
@@ -144,8 +145,9 @@ def routes(app: App, telegram_bot=None) -> list[Route]:
         if area is None or idea is None or idea.area_slug != area.slug or not idea.public_photo \
                 or idea.published_at is None or not idea.photo_ref:
             return Response("Not found", status_code=404, headers=HEADERS)
-        if idea.photo_ref.startswith("file:"):  # kept on our disk (BENKEN_MEDIA_DIR, `benken chat`)
-            path = Path(idea.photo_ref.removeprefix("file:"))
+        if idea.photo_ref.startswith(("file:", MEDIA_REF)):  # on our disk (`benken chat`; MMS)
+            path = (app.media.path(idea.photo_ref.removeprefix(MEDIA_REF)) if idea.photo_ref.startswith(MEDIA_REF)
+                    else Path(idea.photo_ref.removeprefix("file:")))
             if path.is_file():
                 return FileResponse(path, headers=HEADERS)
         elif telegram_bot is not None and not idea.photo_ref.startswith("http"):  # a Telegram file id

@@ -10,6 +10,7 @@ from dataclasses import replace
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.media import recordings
 from ..domain.translations import IDEA, SAFETY, MachineTranslation, staff_translations
 from ..models import TRANSLATION_DONE, TRANSLATION_PENDING, TRANSLATION_UNSUPPORTED, TRANSLATION_WITHHELD, TranslationTask
 from ..text.staff import STAFF_LOCALES, StaffText, language_labels
@@ -53,9 +54,13 @@ async def translations_for(session: AsyncSession, kind: str, ids: list[int]) -> 
 
 
 async def with_translations(session: AsyncSession, items: list, kind: str, number) -> list:
-    """Digest items (dataclasses with a `translations` field) with their translations."""
-    found = await translations_for(session, kind, [number(item) for item in items])
-    return [replace(item, translations=found.get(number(item), {})) for item in items]
+    """Digest items (dataclasses with `translations` and `voices` fields) with their
+    translations and the length of each voice message given for a field."""
+    ids = [number(item) for item in items]
+    found = await translations_for(session, kind, ids)
+    spoken = await recordings(session, kind, ids)
+    return [replace(item, translations=found.get(number(item), {}),
+                    voices={f: voice.seconds for f, voice in spoken.get(number(item), {}).items()}) for item in items]
 
 
 async def failing_count(session: AsyncSession) -> tuple[int, str | None]:

@@ -88,6 +88,8 @@ async def you_said_we_did(session: AsyncSession, idea: Idea, *, timezone: str, n
     """Tell the whole area that a done idea is done."""
     if idea.status != IDEA_DONE:
         raise ideas.TransitionRefused(f"I-{idea.id} is not done yet")
+    if not idea.text:
+        raise ideas.TransitionRefused(f"I-{idea.id} is a voice message not yet written down: no words to quote")
     return await notices.you_said_we_did(session, idea, timezone=timezone, now=now)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..areas import Areas
+from ..domain.media import Recording
 from ..domain.queries import IDEA_REF, parse_ref
 from ..models import DugnadEvent, Idea, Staff, StaffState, utcnow
 from ..text.staff import StaffText
@@ -57,7 +58,8 @@ def command_of(text: str | None) -> str | None:
 class Reply:
     text: str  # Telegram HTML, every piece of it escaped
     buttons: list[list[Button]] = field(default_factory=list)
-    photo: str | None = None  # a Telegram file id, sent after the text
+    photo: str | None = None  # a Telegram file id (or "media:<file name>"), sent after the text
+    voice: Recording | None = None  # a resident's voice message, sent after the text
     # False for a one-time link: Telegram's preview would fetch the link and so use it up.
     link_preview: bool = True
 
@@ -81,9 +83,9 @@ class Desk:
         self.after: Callable[[App], Awaitable[list[Reply]]] | None = None
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, *, photo: str | None = None,
-            link_preview: bool = True) -> None:
+            voice: Recording | None = None, link_preview: bool = True) -> None:
         """Reply with already-escaped HTML."""
-        self.replies.append(Reply(text, buttons or [], photo, link_preview))
+        self.replies.append(Reply(text, buttons or [], photo, voice, link_preview))
 
     def tell(self, text: str, buttons: list[list[Button]] | None = None) -> None:
         """Reply with plain text (escaped here)."""

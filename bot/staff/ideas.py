@@ -8,13 +8,14 @@ from functools import partial
 from sqlalchemy import select
 
 from ..domain import ideas
+from ..domain.media import MEDIA_REF, recordings
 from ..domain.queries import IDEA_REF, ref, supporters, supporters_column
 from ..domain.translations import IDEA
 from ..models import ANSWER_TEMPLATES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_RECEIVED, IDEA_STATUSES, SEASONS, Idea, StaffState, utcnow
 from ..reports.translated import language_name, translation_line, translations_for
 from ..text.resident import LANGUAGE_NAMES
 from ..text.shorten import shorten
-from ..text.staff import answer_template_labels, idea_category_labels, idea_status_labels, season_labels
+from ..text.staff import answer_template_labels, idea_category_labels, idea_status_labels, resident_words, season_labels
 from ..text.times import local_today
 from . import actions, duplicates, previews
 from .desk import LIST_LIMIT, Desk, Reply, button, esc, preview_replies, rows
@@ -42,8 +43,10 @@ async def list_ideas(desk: Desk, args: list[str]) -> None:
         return
     today, statuses = local_today(utcnow(), desk.tz), idea_status_labels(t)
     translated = await translations_for(desk.session, IDEA, [idea.id for idea, _count in found])
+    spoken = await recordings(desk.session, IDEA, [idea.id for idea, _count in found])
     lines = [f"<b>{esc(t._s('Ideas'))}</b>"]
     for idea, count in found:
+        voice = spoken.get(idea.id, {}).get("text")
         words = translation_line(t, translated[idea.id].get(t.locale, {}).get("text"))
         machine = f"\n   <i>{esc(shorten(words, LIST_TEXT + 40))}</i>" if words else ""
         overdue = (" ⚠️ " + t._s("overdue")) if idea.answer_due < today and idea.status == IDEA_RECEIVED else ""
@@ -51,7 +54,7 @@ async def list_ideas(desk: Desk, args: list[str]) -> None:
         lines.append(
             f"{ref(IDEA_REF, idea.id)} · {esc(desk.area_name(idea.area_slug))} · {esc(statuses[idea.status])} · "
             f"{esc(t._sn('{n} supporter', '{n} supporters', count))}{helper}{esc(overdue)}\n"
-            f"   {esc(shorten(idea.text, LIST_TEXT))}{machine}"
+            f"   {esc(shorten(resident_words(t, idea.text, voice and voice.seconds), LIST_TEXT))}{machine}"
         )
     desk.say("\n".join(lines), rows([button(ref(IDEA_REF, idea.id), "open", idea.id) for idea, _ in found], 4))
 
@@ -70,7 +73,10 @@ async def open_idea(desk: Desk, raw: str) -> None:
     if idea is None:
         return
     t = desk.t
-    place = idea.place_text or (t._s("map location") if idea.latitude is not None else "-")
+    voices = (await recordings(desk.session, IDEA, [idea.id])).get(idea.id, {})
+    seconds = {field: voice.seconds for field, voice in voices.items()}
+    place = resident_words(t, idea.place_text, seconds.get("place")) or (
+        t._s("map location") if idea.latitude is not None else "-")
     if idea.latitude is not None:
         place += f" ({idea.latitude:.5f}, {idea.longitude:.5f})"
     statuses = idea_status_labels(t)
@@ -80,7 +86,7 @@ async def open_idea(desk: Desk, raw: str) -> None:
     written = language_name(t, idea.written_in) if idea.written_in not in (None, "und") else None
     lines = [
         f"<b>{ref(IDEA_REF, idea.id)}</b> · {esc(desk.area_name(idea.area_slug))} · {esc(statuses[idea.status])}",
-        f"“{esc(idea.text)}”",
+        f"“{esc(resident_words(t, idea.text, seconds.get('text')))}”",
         *machine,
         esc(t._s("Category: {category}", category=category)),
         esc(t._s("Place: {place}", place=place)),
@@ -99,8 +105,11 @@ async def open_idea(desk: Desk, raw: str) -> None:
     buttons.append(button(t._s("Take off the results page"), "unpub", idea.id) if idea.published_at
                    else button(t._s("Publish on the results page"), "pub", idea.id))
     desk.say("\n".join(lines), rows(buttons, 3))
-    # A Telegram file id can be sent again; a photo kept elsewhere is named in the export.
-    if idea.photo_ref and not idea.photo_ref.startswith(("file:", "http")):
+    for voice in voices.values():  # to listen to, in the chat
+        desk.say(esc(resident_words(t, None, voice.seconds)), voice=voice)
+    # A Telegram file id can be sent again, a file in the media folder uploaded; a photo
+    # kept elsewhere is named in the export.
+    if idea.photo_ref and (idea.photo_ref.startswith(MEDIA_REF) or not idea.photo_ref.startswith(("file:", "http"))):
         desk.say(esc(t._s("The photo:")), photo=idea.photo_ref)
 
 

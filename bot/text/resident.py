@@ -13,6 +13,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from .catalogs import babel_locale, translations
+from .times import clock
 
 DEFAULT_LOCALE = "nb"
 # The languages most spoken in the programme's districts, in menu order, each in its own name.
@@ -130,6 +131,10 @@ class Text:
 
     def time(self, moment: datetime) -> str:
         return self.ltr(format_time(moment.astimezone(self.zone), "HH:mm", tzinfo=self.zone, locale=self._babel))
+
+    def duration(self, seconds: int | float) -> str:
+        """A voice message's length, "0:42"."""
+        return self.ltr(clock(seconds))
 
     def ref(self, prefix: str, number: int) -> str:
         """A reference residents can quote: I-12, S-3, D-7."""

@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from .catalogs import STAFF_DOMAIN, babel_locale, translations
+from .times import clock
 
 STAFF_DEFAULT_LOCALE = "nb"
 STAFF_LOCALES = ("nb", "en")
@@ -90,6 +91,16 @@ class StaffText:
         local = self.local(moment)
         day = format_skeleton("MMMEd", local, tzinfo=self.zone, locale=self._babel)
         return f"{day} {self.time(moment)}"
+
+
+def resident_words(t: StaffText, words: str | None, seconds: int | None) -> str:
+    """A resident's answer as staff read it: their words; or, where it was a voice
+    message (`seconds` long), "voice message, 0:42" and what a machine wrote down from
+    it when there is that."""
+    if seconds is None:
+        return words or ""
+    label = t._s("voice message, {duration}", duration=clock(seconds))
+    return t._s("{voice}; written down by a machine: {words}", voice=label, words=words) if words else label
 
 
 # Labels for the fixed values staff read (the resident wording is in labels.py) ------------

@@ -43,6 +43,12 @@ def parse_clock(text: str) -> str | None:
     return f"{int(found[1]):02d}:{found[2]}"
 
 
+def clock(seconds: int | float) -> str:
+    """A recording's length as phones show it: "0:42", "4:05"."""
+    minutes, rest = divmod(max(0, round(seconds)), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 def local_today(moment: datetime, timezone: str) -> date:
     """The local calendar day `moment` falls on."""
     return moment.astimezone(ZoneInfo(timezone)).date()

@@ -16,18 +16,19 @@ IDEA_MIN, IDEA_MAX = 3, 1000  # one word is not an idea; a thousand characters i
 
 
 async def ask_text(ctx: Ctx) -> Prompt:
-    """Asks for the idea in the resident's own words."""
-    return Prompt(
-        ctx.t._(
-            "What is your idea for {area}? Write it in your own words, in any language.",
-            area=ctx.t.ltr(ctx.area.name),
-        )
+    """Asks for the idea in the resident's own words (spoken, where the channel can)."""
+    question = ctx.t._(
+        "What is your idea for {area}? Write it in your own words, in any language.",
+        area=ctx.t.ltr(ctx.area.name),
     )
+    if ctx.can.voice:
+        question += "\n" + ctx.t._("You can also send a voice message.")
+    return Prompt(question)
 
 
 async def take_text(ctx: Ctx, answer: Answer) -> str:
-    """Stores the idea's text verbatim; asks for its category next."""
-    ctx.data["text"] = answer.text
+    """Stores the idea's text verbatim, or holds its voice message; asks for its category next."""
+    await ctx.keep_words("text", answer)
     return "category"
 
 
@@ -51,8 +52,9 @@ async def ask_place(ctx: Ctx) -> Prompt:
 
 
 async def take_place(ctx: Ctx, answer: Answer) -> str:
-    """Stores the place if given; a photo is asked next where the channel can send one."""
-    ctx.data["place"] = answer.text
+    """Stores the place if given (words, spoken words or a location); a photo is asked
+    next where the channel can send one."""
+    await ctx.keep_words("place", answer)
     ctx.data["location"] = [answer.location.latitude, answer.location.longitude] if answer.location else None
     return "photo" if ctx.can.photos else await similar_or_help(ctx)
 
@@ -64,14 +66,17 @@ async def ask_photo(ctx: Ctx) -> Prompt:
 
 async def take_photo(ctx: Ctx, answer: Answer) -> str:
     """Stores the photo's reference; similar ideas next, if there are any, else the wish to help."""
-    ctx.data["photo"] = answer.photo_ref
+    await ctx.keep_photo(answer)
     return await similar_or_help(ctx)
 
 
 async def similar_or_help(ctx: Ctx) -> str:
     """Looks once for open ideas of the area like this one (its words in the language they
-    are written in and the one the resident chose; its place); "similar" next if any."""
-    text, location = ctx.data["text"], ctx.data.get("location") or [None, None]
+    are written in and the one the resident chose; its place); "similar" next if any. A
+    spoken idea has no words yet (they come from transcription): nothing to compare."""
+    text, location = ctx.data.get("text"), ctx.data.get("location") or [None, None]
+    if not text:
+        return "help"
     # Lingua loads in a thread at start: until it is in, the chosen language stands alone.
     written = language_id.detect(text) if language_id.ready() else None
     sketch = Sketch({code: text for code in dict.fromkeys((written, ctx.t.locale)) if code},
@@ -145,12 +150,12 @@ async def ask_confirm(ctx: Ctx) -> Prompt:
     t, data = ctx.t, ctx.data
     lines = [
         t._("Your idea:"),
-        ctx.quote(data["text"]),
+        ctx.spoken("text") or ctx.quote(data["text"]),
         t._("About: {category}", category=idea_categories(t)[data["category"]]),
     ]
-    if data.get("place") or data.get("location"):
+    if data.get("place") or data.get("location") or ctx.spoken("place"):
         # Translators: "Place" is where the idea should be (a location).
-        place = t.ltr(data["place"]) if data.get("place") else t._("the location you sent")
+        place = ctx.spoken("place") or (t.ltr(data["place"]) if data.get("place") else t._("the location you sent"))
         lines.append(t._("Place: {place}", place=place))
     if data.get("photo"):
         lines.append(t._("With your photo."))
@@ -166,6 +171,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
     """Saves the idea and tells its reference and when to expect an answer."""
     t, data = ctx.t, ctx.data
     if answer.choice == "again":
+        await ctx.release_held()
         ctx.forget()
         return "text"
     if answer.choice == "drop":
@@ -173,7 +179,7 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         return DONE
     location = data.get("location") or [None, None]
     draft = IdeaDraft(
-        text=data["text"],
+        text=data["text"] or "",  # a voice message's words come from transcription
         category=data["category"],
         place_text=data.get("place"),
         latitude=location[0],
@@ -181,7 +187,8 @@ async def take_confirm(ctx: Ctx, answer: Answer) -> str:
         photo_ref=data.get("photo"),
         wants_to_help=data["wants_to_help"],
     )
-    idea = await submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now)
+    idea = await submit_idea(ctx.session, ctx.resident, ctx.area, draft, timezone=ctx.config.timezone, now=ctx.now,
+                             held=ctx.held())
     ctx.took_part = True
     ctx.say(
         t._(
@@ -197,9 +204,9 @@ FLOW = Flow(
     "idea",
     "text",
     {
-        "text": Step(ask_text, take_text, expects=WRITE, min_length=IDEA_MIN, max_length=IDEA_MAX),
+        "text": Step(ask_text, take_text, expects=WRITE, min_length=IDEA_MIN, max_length=IDEA_MAX, spoken=True),
         "category": Step(ask_category, take_category),
-        "place": Step(ask_place, take_place, expects=PLACE, optional=True, max_length=MAX_PLACE),
+        "place": Step(ask_place, take_place, expects=PLACE, optional=True, max_length=MAX_PLACE, spoken=True),
         "photo": Step(ask_photo, take_photo, expects=PHOTO, optional=True),
         "similar": Step(ask_similar, take_similar),
         "help": Step(ask_help, take_help),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.domain.dugnad import accept_offer, event_title, resident_signups
 from bot.domain.ideas import resident_ideas
+from bot.domain.media import recordings
 from bot.models import SIGNUP_OFFERED, Signup
 from bot.text.labels import idea_statuses, signup_statuses, staff_answer
 
 from ..messages import Choice
-from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step
+from ..steps import DONE, Answer, Ctx, Flow, Prompt, Step, voice_label
 from .dugnad import CANCEL_STEP, when
 
 async def ask_overview(ctx: Ctx) -> Prompt:
@@ -21,11 +22,14 @@ async def ask_overview(ctx: Ctx) -> Prompt:
     lines: list[str] = []
     if ideas:
         lines.append(t._("Your ideas:"))
+        spoken = await recordings(ctx.session, "idea", [idea.id for idea, _answer in ideas])
         for idea, answer in ideas:
             line = f"{t.ref('I', idea.id)} · {statuses[idea.status]}"
+            voice = spoken.get(idea.id, {}).get("text")
+            words = ctx.quote(idea.text, in_list=True) if idea.text or voice is None else voice_label(t, voice.seconds)
             # By SMS the reference and status are enough to find one's idea: every
             # character of a list costs, and the whole text is under "see my data".
-            lines.append(line if compact else f"{line}: {ctx.quote(idea.text, in_list=True)}")
+            lines.append(line if compact else f"{line}: {words}")
             if answer:
                 lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     if signups:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.dugnad import event_title, every_signup
 from bot.domain.followup import answers_of
 from bot.domain.ideas import resident_ideas, supported_idea_ids
+from bot.domain.media import recordings
 from bot.domain.organisers import PROPOSAL_REF, resident_proposals
 from bot.domain.residents import erase_resident, set_monthly_news
 from bot.domain.safety import named_reports
@@ -12,7 +13,7 @@ from bot.text.labels import idea_statuses, safety_categories, signup_statuses, s
 from bot.text.resident import LANGUAGE_NAMES
 
 from ..messages import Choice
-from ..steps import DONE, QUIET, Answer, Ctx, Flow, Prompt, Step
+from ..steps import DONE, QUIET, Answer, Ctx, Flow, Prompt, Step, voice_label
 from .dugnad import when
 
 
@@ -66,10 +67,15 @@ async def my_data(ctx: Ctx) -> list[str]:
     for proposal in await resident_proposals(session, resident):
         lines.append(f"{t.ref(PROPOSAL_REF, proposal.id)}: “{proposal.what}” ({t.ltr(proposal.organiser_name)})")
     statuses = idea_statuses(t)
-    for idea, answer in await resident_ideas(session, resident):
+    ideas = await resident_ideas(session, resident)
+    reports = await named_reports(session, resident)
+    idea_voices = await recordings(session, "idea", [idea.id for idea, _answer in ideas])
+    report_voices = await recordings(session, "safety", [report.id for report in reports])
+    for idea, answer in ideas:
         lines.append(f"{t.ref('I', idea.id)} · {statuses[idea.status]}: “{idea.text}”")
         if idea.place_text:
             lines.append(t._("Place: {place}", place=t.ltr(idea.place_text)))
+        lines += [voice_label(t, voice.seconds) for voice in idea_voices.get(idea.id, {}).values()]
         if answer:
             lines.append(t._("Answer: {note}", note=staff_answer(t, answer)))
     supported = sorted(await supported_idea_ids(session, resident))
@@ -84,8 +90,9 @@ async def my_data(ctx: Ctx) -> list[str]:
         lines.append(
             f"{t.ref('D', signup.id)} · {t.ltr(event_title(event, t.locale))}, {day}: {signup_statuses(t)[signup.status]}"
         )
-    for report in await named_reports(session, resident):
+    for report in reports:
         lines.append(f"{t.ref('S', report.id)} · {safety_categories(t)[report.category]}: {t.ltr(report.place_text or '-')}")
+        lines += [voice_label(t, voice.seconds) for voice in report_voices.get(report.id, {}).values()]
     lines.append(t._("Anonymous reports are not linked to you, so they are not shown here."))
     return lines
 

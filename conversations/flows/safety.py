@@ -57,8 +57,8 @@ async def ask_place(ctx: Ctx) -> Prompt:
 
 
 async def take_place(ctx: Ctx, answer: Answer) -> str:
-    """Stores the place; asks when it feels unsafe next."""
-    ctx.data["place"] = answer.text
+    """Stores the place (words, spoken words or a location); asks when it feels unsafe next."""
+    await ctx.keep_words("place", answer)
     ctx.data["location"] = [answer.location.latitude, answer.location.longitude] if answer.location else None
     return "when"
 
@@ -91,8 +91,8 @@ async def ask_details(ctx: Ctx) -> Prompt:
 
 
 async def take_details(ctx: Ctx, answer: Answer) -> str:
-    """Stores the words if given; asks about anonymity next."""
-    ctx.data["details"] = answer.text
+    """Stores the words if given (written or spoken); asks about anonymity next."""
+    await ctx.keep_words("details", answer)
     return "anonymous"
 
 
@@ -131,6 +131,7 @@ async def take_anonymous(ctx: Ctx, answer: Answer) -> str:
         anonymous=answer.choice == "anonymous",
         timezone=ctx.config.timezone,
         now=ctx.now,
+        held=ctx.held(),
     )
     ctx.forget()  # nothing of an anonymous report stays beside the resident
     # Translators: "the district" is the bydel, the city's district
@@ -144,10 +145,11 @@ FLOW = Flow(
     "danger",
     {
         "danger": Step(ask_danger, take_danger, unclear="yes"),
-        "place": Step(ask_place, take_place, expects=PLACE, max_length=MAX_PLACE),
+        "place": Step(ask_place, take_place, expects=PLACE, max_length=MAX_PLACE, spoken=True),
         "when": Step(ask_when, take_when),
         "what": Step(ask_what, take_what),
-        "details": Step(ask_details, take_details, expects=WRITE, optional=True, max_length=DETAILS_MAX),
+        "details": Step(ask_details, take_details, expects=WRITE, optional=True, max_length=DETAILS_MAX,
+                        spoken=True),
         "anonymous": Step(ask_anonymous, take_anonymous),
     },
 )

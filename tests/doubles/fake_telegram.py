@@ -3,12 +3,17 @@
 Point PTB at it with ``base_url=fake.base_url`` and ``base_file_url=fake.base_file_url``. Every
 request is recorded in ``calls``; ``sent()`` lists accepted sendMessage/sendPhoto/sendDocument
 parameters. Updates are queued with ``push_update`` or the helpers (``text``, ``tap``, ``location``,
-``photo``, ``sticker``, ``voice``) and served by ``getUpdates`` with Telegram's offset and long-polling
+``photo``, ``sticker``, ``voice``, ``audio``) and served by ``getUpdates`` with Telegram's offset and long-polling
 semantics (``allowed_updates`` is accepted but ignored). ``fail_next`` queues error answers for one
 method; ``delay_next`` makes a method's next answers slow (the call is accepted at once, the
 answer comes late: what a client that times out cannot tell from a lost call). With ``enforce_limits=True`` sends and edits answer 429 (retry after 1) when they break
 Telegram's flood limits: 1 message/s per private chat, 30/s overall, 20/min per group; ``scale``
 (default 1) multiplies all three, for benchmarks at scaled-up rates.
+
+Files: ``voice`` and ``audio`` keep the bytes they are given (``files``); ``getFile`` answers
+their ``file_path`` (400 "file is too big" over 20 MB, 400 "invalid file_id" for an unknown one)
+and ``{base_file_url}<token>/<file_path>`` serves them, as
+https://core.telegram.org/bots/api#getfile describes; other file ids serve a small JPEG.
 
 Errors answered: 401 wrong token, 404 unknown method, 400 empty or too long text, 429 limits.
 """
@@ -25,13 +30,14 @@ from aiohttp import web
 
 from . import loopback
 
-SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio")
 LIMITED_METHODS = (*SEND_METHODS, "editMessageText")
-INT_PARAMS = ("chat_id", "message_id", "offset", "timeout", "limit", "user_id")
+INT_PARAMS = ("chat_id", "message_id", "offset", "timeout", "limit", "user_id", "duration")
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
 PRIVATE_GAP = 0.95  # seconds: a tolerance below Telegram's 1 message/s per private chat
 GLOBAL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile: "files of up to 20 MB in size" for bots
 
 
 def decode_value(key: str, value):
@@ -107,10 +113,12 @@ class FakeTelegram:
         self._accepted: deque[float] = deque()
         self._group_accepted: dict[int, deque[float]] = {}
         self._runner: web.AppRunner | None = None
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes), for getFile
+        self.downloads: list[str] = []  # file paths fetched
         self.bot_messages: dict[int, dict] = {}  # message_id -> the bot's message as it stands
         self._methods = {name.lower(): (name, getattr(self, "_" + name)) for name in (
             "getMe", "getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup",
-            "answerCallbackQuery", "sendPhoto", "sendDocument", "sendChatAction", "setWebhook",
+            "answerCallbackQuery", "sendPhoto", "sendDocument", "sendVoice", "sendAudio", "sendChatAction", "setWebhook",
             "deleteWebhook", "getWebhookInfo", "setMyCommands", "deleteMyCommands", "getMyCommands",
             "close", "logOut", "getFile")}
 
@@ -226,11 +234,25 @@ class FakeTelegram:
                    "is_animated": False, "is_video": False, "emoji": "👍"}
         return self.push_update({"message": self._message(user_id, sticker=sticker)}, queue=queue)
 
-    def voice(self, user_id: int, *, queue: bool = True) -> dict:
+    def voice(self, user_id: int, data: bytes | None = None, *, duration: int = 3, file_size: int | None = None,
+              queue: bool = True) -> dict:
+        """A voice message (Ogg/Opus as Telegram's clients record it): `data` is what
+        getFile and the file download give; `duration` and `file_size` what the update says."""
         fid = self._new_file_id("voice")
-        voice = {"file_id": fid, "file_unique_id": f"u-{fid}", "duration": 3, "mime_type": "audio/ogg",
-                 "file_size": 4096}
+        if data is not None:
+            self.files[fid] = (f"voice/file_{fid}.oga", data)
+        voice = {"file_id": fid, "file_unique_id": f"u-{fid}", "duration": duration, "mime_type": "audio/ogg",
+                 "file_size": file_size if file_size is not None else (len(data) if data is not None else 4096)}
         return self.push_update({"message": self._message(user_id, voice=voice)}, queue=queue)
+
+    def audio(self, user_id: int, data: bytes, *, duration: int, mime_type: str = "audio/mpeg",
+              queue: bool = True) -> dict:
+        """An audio file (a recording shared from another app)."""
+        fid = self._new_file_id("audio")
+        self.files[fid] = (f"music/file_{fid}.{mime_type.rsplit('/', 1)[-1]}", data)
+        audio = {"file_id": fid, "file_unique_id": f"u-{fid}", "duration": duration, "mime_type": mime_type,
+                 "file_size": len(data), "file_name": "recording"}
+        return self.push_update({"message": self._message(user_id, audio=audio)}, queue=queue)
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -275,6 +297,11 @@ class FakeTelegram:
     async def _file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response(api_error(401, "Unauthorized"), status=401)
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        for file_path, data in self.files.values():
+            if file_path == path:
+                return web.Response(body=data, content_type="application/octet-stream")
         return web.Response(body=JPEG_BYTES, content_type="image/jpeg")
 
     # -- flood limits ----------------------------------------------------------------------------
@@ -364,10 +391,30 @@ class FakeTelegram:
         document = {"file_id": fid, "file_unique_id": f"u-{fid}", "file_name": "document", "file_size": 1024}
         return self._bot_message(params, document=document, caption=params.get("caption"))
 
-    async def _getFile(self, params: dict) -> dict:
+    async def _getFile(self, params: dict):
         fid = str(params.get("file_id"))
+        if fid in self.files:
+            path, data = self.files[fid]
+            if len(data) > MAX_DOWNLOAD:
+                return 400, api_error(400, "Bad Request: file is too big")
+            return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": len(data), "file_path": path}
+        if fid.startswith(("voice-", "audio-")):
+            return 400, api_error(400, "Bad Request: invalid file_id")
         return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": len(JPEG_BYTES),
                 "file_path": f"photos/{fid}.jpg"}
+
+    async def _sendVoice(self, params: dict) -> dict:
+        voice = params.get("voice")
+        fid = voice if isinstance(voice, str) and not voice.startswith("attach://") else self._new_file_id("voice")
+        sent = {"file_id": fid, "file_unique_id": f"u-{fid}", "duration": params.get("duration") or 0,
+                "mime_type": "audio/ogg"}
+        return self._bot_message(params, voice=sent, caption=params.get("caption"))
+
+    async def _sendAudio(self, params: dict) -> dict:
+        audio = params.get("audio")
+        fid = audio if isinstance(audio, str) and not audio.startswith("attach://") else self._new_file_id("audio")
+        sent = {"file_id": fid, "file_unique_id": f"u-{fid}", "duration": params.get("duration") or 0}
+        return self._bot_message(params, audio=sent, caption=params.get("caption"))
 
     async def _setWebhook(self, params: dict) -> bool:
         self.webhook_url = str(params.get("url") or "")

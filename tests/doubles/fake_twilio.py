@@ -4,6 +4,12 @@ Point twilio-python at it with ``client.api.base_url = fake.base_url``. Error co
 20003 (401, bad credentials or AccountSid), 21604 (400, missing To), 21602 (400, missing Body),
 21603 (400, neither From nor MessagingServiceSid), 21601 (400, both given), 20404 (404, unknown path).
 ``fail_next``/``delay_next`` queue one-shot behaviours for the next POSTs, in order.
+
+Media of inbound MMS: ``add_media(message_sid, data, content_type)`` keeps a file and gives
+its MediaUrl, ``{base}/2010-04-01/Accounts/{sid}/Messages/{MessageSid}/Media/{MediaSid}``. As
+on an account with HTTP basic authentication for media, a GET without the account's
+credentials gets 401 (20003); with them, a 302 to the file's content (a link of its own,
+no credentials needed), served with its Content-Type. An unknown media sid gets 404.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from aiohttp import web
 from . import loopback
 
 MESSAGES_PATH = "/2010-04-01/Accounts/{sid}/Messages.json"  # an aiohttp route pattern
+MEDIA_PATH = "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}"
+CONTENT_PATH = "/media-content/{media}"
 
 
 def error_body(status: int, code: int, message: str) -> dict:
@@ -39,10 +47,14 @@ class FakeTwilio:
         self._failures: list[tuple[int, int, str]] = []
         self._delays: list[float] = []
         self._runner: web.AppRunner | None = None
+        self.media: dict[str, tuple[bytes, str]] = {}  # media sid -> (bytes, content type)
+        self.media_requests: list[dict] = []  # {"path", "authorized"}
 
     async def __aenter__(self) -> "FakeTwilio":
         app = web.Application()
         app.router.add_post(MESSAGES_PATH, self._messages)
+        app.router.add_get(MEDIA_PATH, self._media)
+        app.router.add_get(CONTENT_PATH, self._media_content)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner, self.base_url = await loopback.start(app)
         return self
@@ -59,6 +71,29 @@ class FakeTwilio:
     def delay_next(self, seconds: float, count: int = 1) -> None:
         """The next `count` POSTs sleep `seconds`, then are handled and recorded as usual (time = arrival)."""
         self._delays += [seconds] * count
+
+    def add_media(self, message_sid: str, data: bytes, content_type: str = "image/jpeg") -> str:
+        """Keep an inbound MMS's file; its MediaUrl."""
+        media_sid = "ME" + uuid.uuid4().hex
+        self.media[media_sid] = (data, content_type)
+        return f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}/Media/{media_sid}"
+
+    async def _media(self, request: web.Request) -> web.Response:
+        authorized = self._authorized(request)
+        self.media_requests.append({"path": request.path, "authorized": authorized})
+        if not authorized:
+            return web.json_response(error_body(401, 20003, "Authenticate"), status=401)
+        media_sid = request.match_info["media"]
+        if media_sid not in self.media:
+            return web.json_response(error_body(404, 20404, "The requested resource was not found"), status=404)
+        raise web.HTTPFound(CONTENT_PATH.format(media=media_sid))
+
+    async def _media_content(self, request: web.Request) -> web.Response:
+        self.media_requests.append({"path": request.path, "authorized": "Authorization" in request.headers})
+        data, content_type = self.media.get(request.match_info["media"], (None, None))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type=content_type)
 
     async def _not_found(self, request: web.Request) -> web.Response:
         body = error_body(404, 20404, f"The requested resource {request.path} was not found")

@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import broadcast, dugnad_pages, exports, idea, impact, inbox, pages, safety_map
+from . import broadcast, dugnad_pages, exports, idea, impact, inbox, pages, safety_map, voices
 from .desk import STATIC, Desk, DeskConfig, NavItem, environment, not_found, page
 from .security import AttemptLimiter, BodyLimit, SecurityHeaders
 
@@ -53,6 +53,7 @@ PAGES: list[BaseRoute] = [
     *impact.routes,
     *broadcast.routes,
     *exports.routes,
+    *voices.routes,
 ]
 
 

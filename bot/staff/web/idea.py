@@ -33,7 +33,8 @@ from ...text.staff import (
 from .. import actions
 from . import forms
 from .desk import Desk, config, page
-from .photos import photo_kind
+from .photos import KEPT, photo_kind
+from .voices import kept_photo, players
 
 MAX_NOTE = 1000  # the staff's own words; an SMS resident pays for every 153 characters
 MAX_AGENCY = 120  # IdeaStatusChange.template_param
@@ -163,6 +164,8 @@ async def render_idea(
         "notice": notice(desk, idea),
         "joinable": idea.status in IDEA_OPEN_STATUSES,  # may be joined with an idea it repeats
         "similar": await similar_to(desk, idea),
+        # The resident's voice messages, to play beside the words a machine wrote down from them.
+        "voices": (await players(desk, "idea", [idea.id])).get(idea.id, []),
     }
     values.update(context)
     return desk.render(template, status_code=status_code, **values)
@@ -303,8 +306,11 @@ async def duplicate(desk: Desk) -> Response:
 @page()
 async def photo(desk: Desk) -> Response:
     """GET /desk/ideas/12/photo: the resident's Telegram photo, fetched through the bot
-    (the token stays on the server); 404 when there is none to show."""
+    (the token stays on the server), or their MMS photo from the media folder; 404 when
+    there is none to show."""
     idea = await my_idea(desk)
+    if photo_kind(idea.photo_ref, True) == KEPT:
+        return await kept_photo(desk, idea)
     fetch = config(desk.request).photos
     if fetch is None or photo_kind(idea.photo_ref, True) != "telegram":
         raise HTTPException(404)

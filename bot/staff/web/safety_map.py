@@ -22,6 +22,7 @@ from ...text.staff import language_labels, safety_category_labels, safety_time_l
 from ...text.times import local_today
 from . import forms
 from .desk import Desk, page
+from .voices import players
 
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}  # days back, as the filter offers them
 DEFAULT_PERIOD = "365"  # a year: the programme reports yearly
@@ -62,6 +63,7 @@ async def safety_map(desk: Desk) -> Response:
 
     categories, times = safety_category_labels(t), safety_time_labels(t)
     languages = language_labels(t, LOCALES, in_sentence=True)  # "Written in {language}"
+    spoken = await players(desk, "safety", [row.id for row in rows])
     reports = []
     for row in rows:
         report = {
@@ -76,6 +78,8 @@ async def safety_map(desk: Desk) -> Response:
             "language": None if row.anonymous else languages.get(row.locale, row.locale),
             "lat": row.latitude,
             "lon": row.longitude,
+            # Voice messages: played for a named report; for an anonymous one, only said.
+            "voices": [dict(v, url=None) if row.anonymous else v for v in spoken.get(row.id, [])],
         }
         reports.append(report)
     points = [
