@@ -50,7 +50,9 @@ async def ask_fixed(session: AsyncSession, reminder: Reminder, app: App, now: da
     if change is None:
         return False
     asked, later = await followup.asked_already(session, change), False
-    for resident in await ideas.followers(session, idea):
+    # Held in the order of their ids: two workers asking about two ideas with the same
+    # followers take their conversations in one order, never deadlocking.
+    for resident in sorted(await ideas.followers(session, idea), key=lambda r: r.id):
         if resident.id in asked or resident.opted_out:
             continue
         state = await hold_conversation(session, resident)
