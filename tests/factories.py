@@ -97,7 +97,10 @@ class Chat:
             await self.tap("skip")
         for key in ("skip", "no", "send"):  # no photo, no help, send
             await self.tap(key)
-        return self.last
+        said = self.last
+        if self.last and {c.key for c in self.last[-1].choices} == {"yes", "no"}:
+            await self.tap("no")  # the monthly news, offered once after taking part: back to the menu
+        return said
 
     async def spoken_report(self, place: bytes, choice: str, details: bytes | None = None) -> list[Outbound]:
         """From the menu: a safety report whose place (and details, when given) are voice
