@@ -105,9 +105,15 @@ async def test_filter_the_inbox_with_htmx_and_without_javascript(page, browser, 
     assert await page.evaluate("() => window.stillHere") is True  # the results were swapped, the page stayed
     assert page.url.endswith("/desk/?category=lighting_paths")  # and the address says what is shown
     await page.get_by_label("Kategori").select_option("")
+    # Each swap is awaited by what it shows: the lighting idea's one row must not pass for
+    # the search's one row while the requests are still on their way.
+    await page.wait_for_function("() => document.querySelectorAll('#inbox-results tbody tr').length === 4")
     await page.get_by_label("Søk").fill("benk 1")
-    await page.wait_for_function("() => document.querySelectorAll('#inbox-results tbody tr').length === 1")
-    assert "Benk 1" in await page.locator("#inbox-results tbody").inner_text()
+    await page.wait_for_function("""() => {
+        const rows = document.querySelectorAll('#inbox-results tbody tr');
+        return rows.length === 1 && rows[0].innerText.includes('Benk 1');
+    }""")
+    assert "Lys på stien" not in await page.locator("#inbox-results tbody").inner_text()
     await page.go_back()
     await page.wait_for_function("() => document.querySelectorAll('#inbox-results tbody tr').length >= 1")
 
