@@ -77,8 +77,10 @@ def photo_sizes(file_ids: list[str]) -> list[dict]:
     ]
 
 
-class FakeTelegram:
+class FakeTelegram(loopback.Served):
     """A fake Telegram Bot API server on loopback for a real PTB Application."""
+
+    shutdown_timeout = 1.0
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "benken_test_bot",
                  enforce_limits: bool = False, scale: float = 1.0):
@@ -112,7 +114,6 @@ class FakeTelegram:
         self._last_by_chat: dict[int, float] = {}
         self._accepted: deque[float] = deque()
         self._group_accepted: dict[int, deque[float]] = {}
-        self._runner: web.AppRunner | None = None
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes), for getFile
         self.downloads: list[str] = []  # file paths fetched
         self.bot_messages: dict[int, dict] = {}  # message_id -> the bot's message as it stands
@@ -124,20 +125,17 @@ class FakeTelegram:
 
     # -- server lifecycle ------------------------------------------------------------------------
 
-    async def __aenter__(self) -> "FakeTelegram":
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner, address = await loopback.start(app, shutdown_timeout=1.0)
+
+    def served_at(self, address: str) -> None:
         self.base_url, self.base_file_url = f"{address}/bot", f"{address}/file/bot"
-        return self
 
     async def __aexit__(self, *exc) -> None:
         self._closing = True
         self._wake()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await super().__aexit__(*exc)
 
     # -- inspection and scripting ----------------------------------------------------------------
 

@@ -39,8 +39,11 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class FakeTranscriber:
+class FakeTranscriber(loopback.Served):
     """A fake /v1/audio/transcriptions on loopback."""
+
+    shutdown_timeout = 1.0
+    max_body = 30 * 1024 * 1024
 
     def __init__(self, api_key: str | None = "stt-test-key"):
         self.api_key = api_key
@@ -49,19 +52,12 @@ class FakeTranscriber:
         self.calls: list[dict] = []
         self._failures: list[tuple[int, str, float | None]] = []
         self._delays: list[float] = []
-        self._runner: web.AppRunner | None = None
 
-    async def __aenter__(self) -> "FakeTranscriber":
-        app = web.Application(client_max_size=30 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post(PATH, self._transcribe)
-        self._runner, address = await loopback.start(app, shutdown_timeout=1.0)
-        self.base_url = f"{address}/v1"
-        return self
 
-    async def __aexit__(self, *exc) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def served_at(self, address: str) -> None:
+        self.base_url = f"{address}/v1"
 
     def hears(self, data: bytes, text: str) -> None:
         """What the server answers for this file."""

@@ -46,27 +46,12 @@ def translate(text: str, source: str, target: str) -> str:
     return PHRASEBOOK.get((source, target, text), f"[{source}>{target}] {text}")
 
 
-class _FakeServer:
+class _FakeServer(loopback.Served):
     def __init__(self):
         self.base_url = ""
         self.calls: list[dict] = []  # every request: method, path, query, headers, body, status
         self._failures: list[tuple[int, dict]] = []
         self._delays: list[float] = []
-        self._runner: web.AppRunner | None = None
-
-    def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self):
-        app = web.Application()
-        self.routes(app)
-        self._runner, self.base_url = await loopback.start(app)
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     def fail_next(self, status: int, count: int = 1, *, retry_after: int | None = None) -> None:
         """The next `count` translate requests answer `status` with the service's error body."""

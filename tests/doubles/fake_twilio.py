@@ -35,7 +35,7 @@ def error_body(status: int, code: int, message: str) -> dict:
     return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
 
 
-class FakeTwilio:
+class FakeTwilio(loopback.Served):
     """A fake Twilio REST API on loopback: records every Messages.json call with its time, and answers errors on demand."""
 
     def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "test-token"):
@@ -46,23 +46,14 @@ class FakeTwilio:
         self.calls: list[dict] = []  # every request: {"time", "status", "form"}
         self._failures: list[tuple[int, int, str]] = []
         self._delays: list[float] = []
-        self._runner: web.AppRunner | None = None
         self.media: dict[str, tuple[bytes, str]] = {}  # media sid -> (bytes, content type)
         self.media_requests: list[dict] = []  # {"path", "authorized"}
 
-    async def __aenter__(self) -> "FakeTwilio":
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post(MESSAGES_PATH, self._messages)
         app.router.add_get(MEDIA_PATH, self._media)
         app.router.add_get(CONTENT_PATH, self._media_content)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
-        self._runner, self.base_url = await loopback.start(app)
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     def fail_next(self, status: int, code: int, count: int = 1, message: str = "error") -> None:
         """The next `count` authorised Messages.json POSTs answer `status` with Twilio's error JSON."""
