@@ -158,7 +158,8 @@ def preview_replies(t: StaffText, shares: list[Share], intro: str, confirm: Butt
 
 async def staff_help(desk: Desk, _args) -> None:
     desk.tell(desk.t._s(
-        "Staff commands:\n/ideas [status] [area] - ideas waiting for an answer\n/idea 12 - one idea, and answer it\n"
+        "Staff commands:\n/ideas [status] [area] - ideas waiting for an answer\n"
+        "/idea 12 - one idea: answer it, publish it, or join it with one it repeats\n"
         "/events - coming dugnads\n/newevent - a new dugnad\n/signups 3 - who signed up\n"
         "/attended D-7 D-9 [hours] - who came\n/cancelevent 3, /editevent 3 place|start|end ...\n"
         "/invite 3 - invite residents who want to help\n/impact [area] [days] - the figures\n"
