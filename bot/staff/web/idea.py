@@ -15,6 +15,7 @@ from starlette.routing import Route
 from ...domain import dugnad, ideas
 from ...domain.queries import IDEA_REF, parse_ref, supporters
 from ...domain.similar import similar_ideas, sketches_of
+from ...domain.translations import IDEA
 from ...models import (
     ANSWER_TEMPLATES, IDEA_ANSWER_STATUSES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_STATUSES, SEASONS, DugnadEvent, Idea,
     IdeaStatusChange, Staff,
@@ -34,6 +35,7 @@ from .. import actions
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
+from .translated import translated
 from .voices import kept_photo, players
 
 MAX_NOTE = 1000  # the staff's own words; an SMS resident pays for every 153 characters
@@ -158,9 +160,8 @@ async def render_idea(
         "preview_id": PREVIEW,
         "max_note": MAX_NOTE,
         "max_agency": MAX_AGENCY,
-        # TRANSLATION SLOT (issue 14): {"text": …, "source": idea.locale} when the idea
-        # has a machine translation into the staff member's language; shown in idea.html.
-        "translation": None,
+        # The resident's words (text, place) with their machine translation into the desk's language.
+        "words": (await translated(desk, IDEA, [idea.id])).get(idea.id, {}),
         "notice": notice(desk, idea),
         "joinable": idea.status in IDEA_OPEN_STATUSES,  # may be joined with an idea it repeats
         "similar": await similar_to(desk, idea),

@@ -1,0 +1,85 @@
+"""Machine translations on the web desk (issue 14), with Azure AI Translator's fake: a
+resident's words beside their translation into the staff member's language (the idea
+page, the inbox, the safety map), and staff's words previewed in each resident's language
+before they go (an answer, a broadcast, "you said, we did")."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain import ideas
+from bot.messaging import translation
+from bot.models import Idea, OutboxMessage
+from bot.settings import Settings
+
+from tests.factories import make_idea, make_resident
+from tests.support import csrf, make_staff, sign_in
+
+SOMALI = "Waxaan u baahanahay kuraas badan oo u dhow goobta carruurta"  # the fakes' phrasebook has it
+NORWEGIAN = "Vi trenger flere benker nær lekeplassen"
+NOTE = "Vi setter opp benken i mai."
+ARABIC_NOTE = "سنضع المقعد في مايو."
+
+
+@pytest.fixture
+def settings(database_url, fake_azure) -> Settings:
+    """This module's app translates with Azure AI Translator's fake."""
+    return Settings(database_url=database_url, translator="azure", azure_translator_key=fake_azure.key,
+                    azure_translator_region=fake_azure.region, azure_translator_endpoint=fake_azure.base_url)
+
+
+async def somali_idea(app, session, *, place="Ved skolen"):
+    """An idea in Somali by a Somali SMS resident, supported by an Arabic Telegram one;
+    its language known (as the translation job finds it)."""
+    author = await make_resident(session, channel="sms", locale="so")
+    supporter = await make_resident(session, channel="telegram", locale="ar")
+    idea = await make_idea(session, author, app, text=SOMALI)
+    idea.written_in, idea.place_text = "so", place
+    await ideas.support_idea(session, supporter, idea.id)
+    await session.commit()
+    return idea
+
+
+def unescaped(response) -> str:
+    return html.unescape(response.text)
+
+
+async def test_a_somali_idea_shows_its_norwegian_translation_on_its_page_and_in_the_inbox(app, client, session):
+    idea = await somali_idea(app, session)
+    await translation.tick(app)
+    await sign_in(client, app, await make_staff(app))
+    page = unescaped(await client.get(f"/desk/ideas/{idea.id}"))
+    assert f'<blockquote class="idea-quote" lang="so" dir="auto">{SOMALI}</blockquote>' in page
+    assert re.search(r'<div class="translation" lang="nb"><span class="badge">Maskinoversatt fra somali</span> '
+                     rf'<span class="translated-text">{NORWEGIAN}</span>', page)
+    assert "[so>nb] Ved skolen" in page  # the place too
+    inbox = unescaped(await client.get("/desk/"))
+    assert "Maskinoversatt fra somali" in inbox and NORWEGIAN in inbox and SOMALI in inbox
+
+
+async def test_an_english_desk_reads_the_english_translation(app, client, session):
+    idea = await somali_idea(app, session)
+    await translation.tick(app)
+    await sign_in(client, app, await make_staff(app, locale="en"))
+    page = unescaped(await client.get(f"/desk/ideas/{idea.id}"))
+    assert "Machine translation from Somali" in page and "We need more benches near the playground" in page
+
+
+async def test_a_failing_translation_says_so_and_an_arabic_idea_reads_right_to_left(app, client, session, fake_azure):
+    idea = await somali_idea(app, session, place=None)
+    arabic = await make_idea(session, await make_resident(session, locale="ar"), app, text="نحتاج إلى مقعد")
+    arabic.written_in = "ar"
+    await session.commit()
+    fake_azure.fail_next(503, count=20)
+    await translation.tick(app)
+    await sign_in(client, app, await make_staff(app))
+    page = unescaped(await client.get(f"/desk/ideas/{idea.id}"))
+    assert "Maskinoversatt fra somali" not in page
+    assert re.search(r"Maskinoversettelsen fra somali feilet 1 gang; .*azure 503", page), page
+    inbox = unescaped(await client.get("/desk/"))
+    assert "Maskinoversettelsen fra somali feilet 1 gang" in inbox
+    assert '<p class="idea-text" lang="ar" dir="rtl">نحتاج إلى مقعد</p>' in inbox
