@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.domain import ideas
 from bot.messaging import translation
-from bot.models import Idea, OutboxMessage
+from bot.models import OutboxMessage
 from bot.settings import Settings
 
 from tests.factories import make_idea, make_resident
@@ -83,3 +83,56 @@ async def test_a_failing_translation_says_so_and_an_arabic_idea_reads_right_to_l
     inbox = unescaped(await client.get("/desk/"))
     assert "Maskinoversettelsen fra somali feilet 1 gang" in inbox
     assert '<p class="idea-text" lang="ar" dir="rtl">نحتاج إلى مقعد</p>' in inbox
+
+
+PREVIEW = re.compile(r'<p class="sent-text" lang="([a-z]+)" dir="(ltr|rtl)">(.*?)</p>', re.S)
+HEADING = re.compile(r'<th colspan="3" scope="rowgroup">(.*?)</th>')
+
+
+async def answer(client, idea, token: str, path: str = "preview"):
+    return await client.post(f"/desk/ideas/{idea.id}/{path}", data={
+        "csrf_token": token, "status": "planned", "template": "none", "note": NOTE})
+
+
+async def test_the_answer_preview_shows_what_each_language_reads_and_sending_reads_the_same(
+    app, client, session, fake_azure,
+):
+    idea = await somali_idea(app, session)
+    await sign_in(client, app, await make_staff(app))
+    token = csrf(await client.get(f"/desk/ideas/{idea.id}"))
+    preview = await answer(client, idea, token)
+    assert preview.status_code == 200
+    headings = [html.unescape(h) for h in HEADING.findall(preview.text)]
+    assert headings == ["العربية: 1 beboer, 0 på SMS (2 SMS-deler hver), maskinoversatt",
+                        "Soomaali: 1 beboer, 1 på SMS (2 SMS-deler hver), maskinoversatt"], headings
+    shown = {lang: (direction, html.unescape(text)) for lang, direction, text in PREVIEW.findall(preview.text)}
+    assert shown["ar"][0] == "rtl" and ARABIC_NOTE in shown["ar"][1] and NOTE in shown["ar"][1]
+    assert shown["so"][0] == "ltr" and "Kursiga waxaan dhigeynaa bisha Maajo." in shown["so"][1]
+    assert len(fake_azure.translations) == 2 and await count_outbox(app) == 0  # translated, nothing sent
+
+    sent = await answer(client, idea, token, "answer")
+    assert sent.status_code == 303 and "untranslated" not in sent.headers["location"]
+    async with app.sessions() as s:
+        queued = {m.channel: m.text for m in (await s.execute(select(OutboxMessage))).scalars()}
+    assert queued["telegram"] == shown["ar"][1]  # what was previewed is what goes
+    assert len(fake_azure.translations) == 2  # sending read the cache
+
+
+async def test_when_translating_fails_the_preview_and_the_notice_after_sending_say_so(
+    app, client, session, fake_azure,
+):
+    idea = await somali_idea(app, session)
+    await sign_in(client, app, await make_staff(app))
+    token = csrf(await client.get(f"/desk/ideas/{idea.id}"))
+    fake_azure.fail_next(503, count=2)
+    preview = html.unescape((await answer(client, idea, token)).text)
+    assert "går slik du skrev den: ingen oversettelse (azure 503" in preview
+    sent = await answer(client, idea, token, "answer")
+    assert "untranslated=ar%2Cso" in sent.headers["location"]
+    after = html.unescape((await client.get(sent.headers["location"])).text)
+    assert "Ingen maskinoversettelse til العربية, Soomaali" in after
+
+
+async def count_outbox(app) -> int:
+    async with app.sessions() as s:
+        return len((await s.execute(select(OutboxMessage.id))).all())

@@ -31,10 +31,12 @@ from ...text.staff import (
     language_labels,
     season_labels,
 )
-from .. import actions
+from .. import actions, previews
+from ..previews import Share
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
+from .shares import UNTRANSLATED, heading, untranslated, untranslated_notice
 from .translated import translated
 from .voices import kept_photo, players
 
@@ -111,6 +113,29 @@ def group_previews(desk: Desk, previews: list[actions.Addressee]) -> list[Previe
     ]
 
 
+@dataclass(frozen=True)
+class LanguagePreview:
+    """One language's readers of an answer: its share's heading (how many, by SMS, what
+    an SMS costs, machine translated or why not) and each group's exact text."""
+
+    locale: str
+    heading: str
+    groups: list[PreviewGroup]
+
+
+def language_previews(desk: Desk, shares: list[Share], addressees: list[actions.Addressee]) -> list[LanguagePreview]:
+    """The groups by language, in the order residents' languages are listed; a language
+    whose readers all opted out has no share, so only its name for a heading."""
+    groups = group_previews(desk, addressees)
+    headings = {share.language: heading(desk, share) for share in shares}
+    names = language_labels(desk.text, LOCALES)
+    return [
+        LanguagePreview(locale, headings.get(locale) or names.get(locale, locale),
+                        [g for g in groups if g.locale == locale])
+        for locale in sorted({g.locale for g in groups}, key=LOCALES.index)
+    ]
+
+
 async def history(desk: Desk, idea: Idea) -> list[dict]:
     """Every status change, oldest first, with who made it and the answer as a resident
     reading the staff member's language got it."""
@@ -184,10 +209,10 @@ def notice(desk: Desk, idea: Idea) -> str | None:
     """What the last action did, said after its redirect (?sent=2, ?told=40, ?invited=3)."""
     t, params = desk.text, desk.params
     if "sent" in params:
-        return t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
+        return " ".join(filter(None, [t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
                      "Sent. I-{id} is now {status}; {n} residents will be told in their language.",
                      forms.whole(params["sent"], 0, low=0, high=10**6), id=idea.id,
-                     status=idea_status_labels(t)[idea.status])
+                     status=idea_status_labels(t)[idea.status]), untranslated_notice(desk)]))
     if "told" in params:
         return t._sn("“You said, we did” goes to {n} resident.", "“You said, we did” goes to {n} residents.",
                      forms.whole(params["told"], 0, low=0, high=10**6))
@@ -216,14 +241,25 @@ async def preview(desk: Desk) -> Response:
     try:
         if not answer.status:
             raise ideas.TransitionRefused("no status")
-        addressees = await actions.preview_answer(
-            desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
-            template=answer.chosen_template, template_param=answer.template_param,
-        )
-        context["previews"] = group_previews(desk, addressees)
+        ideas.draft_answer(idea, answer.status, note=answer.note or None, template=answer.chosen_template,
+                           template_param=answer.template_param)
     except ideas.TransitionRefused:
         context["answer_error"] = refusal(desk, answer)
         status_code = 400
+    else:
+        # The translator is called while the staff member waits, outside any transaction
+        # (SQLite's BEGIN IMMEDIATE would hold its cache writes back); nothing is written here.
+        await desk.session.commit()
+        language = desk.text.locale
+        shares = await previews.preview_answer(
+            desk.app, idea.id, answer.status, note=answer.note or None, template=answer.chosen_template,
+            template_param=answer.template_param, language=language,
+        )
+        addressees = await actions.preview_answer(
+            desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
+            template=answer.chosen_template, template_param=answer.template_param, note_language=language,
+        )
+        context["previews"] = language_previews(desk, shares, addressees)
     template = "idea_preview.html" if desk.partial(PREVIEW) else "idea.html"
     return await render_idea(desk, idea, status_code=status_code, template=template, **context)
 
@@ -251,11 +287,16 @@ async def send_answer(desk: Desk) -> Response:
         told = await actions.answer_idea(
             desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
             staff_id=desk.staff.id, template=answer.chosen_template, template_param=answer.template_param,
+            note_language=desk.text.locale,
         )
     except ideas.TransitionRefused:
         return await render_idea(desk, idea, status_code=400, answer=answer, answer_error=refusal(desk, answer))
     await desk.audit("idea_answer", f"I-{idea.id}", f"{answer.status}; {answer.template}; told {told}")
-    return desk.redirect("idea", query={"sent": told}, idea_id=idea.id)
+    query: dict = {"sent": told}
+    missing = await untranslated(desk, answer.note, await ideas.followers(desk.session, idea))
+    if missing:
+        query[UNTRANSLATED] = missing
+    return desk.redirect("idea", query=query, idea_id=idea.id)
 
 
 @page()

@@ -1,0 +1,62 @@
+"""Staff's words on the web desk before they go, one section a language: whom they reach,
+what an SMS of them costs, and exactly what that language's readers get, machine
+translated (previews.py translates while the staff member waits). After sending, which
+languages went as written because no translation was there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ...text.resident import LANGUAGE_NAMES, RTL_LOCALES
+from ..previews import Share, missing_translations, share_heading
+from . import forms
+from .desk import Desk
+
+UNTRANSLATED = "untranslated"  # the query parameter naming them after a redirect: ar,so
+
+
+@dataclass(frozen=True)
+class ShareView:
+    """One language's share as a page shows it."""
+
+    language: str
+    rtl: bool
+    heading: str  # "Soomaali: 4 residents, 1 by SMS (2 SMS segments each), machine translated"
+    text: str  # exactly what they read
+    translated: bool
+    problem: str | None
+
+
+def quiet(desk: Desk, share: Share) -> Share:
+    """Without a translator (BENKEN_TRANSLATOR=none) staff's words go as written by design:
+    nothing failed, so the heading says nothing about it."""
+    return replace(share, problem=None) if desk.app.translator is None else share
+
+
+def heading(desk: Desk, share: Share) -> str:
+    return share_heading(desk.text, quiet(desk, share))
+
+
+def share_views(desk: Desk, shares: list[Share]) -> list[ShareView]:
+    return [ShareView(s.language, s.language in RTL_LOCALES, heading(desk, s), s.text, s.translated,
+                      quiet(desk, s).problem) for s in shares]
+
+
+async def untranslated(desk: Desk, text: str | None, residents) -> str | None:
+    """The languages among `residents` (those told) that got `text` as written although a
+    translator is configured, for the redirect's query: "ar,so", or None."""
+    if not text or desk.app.translator is None:
+        return None
+    missing = await missing_translations(desk.session, text, desk.text.locale,
+                                         [r for r in residents if not r.opted_out], desk.app.settings.timezone)
+    return ",".join(missing) or None
+
+
+def untranslated_notice(desk: Desk) -> str | None:
+    """After a redirect with ?untranslated=ar,so: says those languages got the words as written."""
+    codes = [code for code in forms.text(desk.params.get(UNTRANSLATED), 100).split(",") if code in LANGUAGE_NAMES]
+    if not codes:
+        return None
+    return desk.text._s("No machine translation into {languages}: they got your words as written.",
+                        languages=", ".join(LANGUAGE_NAMES[code] for code in codes))
+
