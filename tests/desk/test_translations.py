@@ -136,3 +136,24 @@ async def test_when_translating_fails_the_preview_and_the_notice_after_sending_s
 async def count_outbox(app) -> int:
     async with app.sessions() as s:
         return len((await s.execute(select(OutboxMessage.id))).all())
+
+
+async def test_a_broadcast_review_shows_each_language_s_reach_cost_and_translation(app, client, session):
+    for channel, locale in (("sms", "so"), ("sms", "so"), ("telegram", "ar"), ("sms", "nb")):
+        await make_resident(session, channel=channel, locale=locale)
+    await session.commit()
+    await sign_in(client, app, await make_staff(app))
+    token = csrf(await client.get("/desk/broadcast"))
+    review = await client.post("/desk/broadcast/review", data={"csrf_token": token, "area": "furuset", "text": NOTE})
+    page = html.unescape(review.text)
+    headings = re.findall(r'<h4 class="share-heading">(.*?)</h4>', page)
+    assert headings == ["Norsk bokmål: 1 beboer, 1 på SMS (1 SMS-deler hver)",
+                        "العربية: 1 beboer, 0 på SMS (2 SMS-deler hver), maskinoversatt",
+                        "Soomaali: 2 beboere, 2 på SMS (1 SMS-deler hver), maskinoversatt"], headings
+    assert f'<p class="sent-text" lang="ar" dir="rtl">{ARABIC_NOTE}' in page
+    assert "Kursiga waxaan dhigeynaa bisha Maajo." in page and await count_outbox(app) == 0
+    sent = await client.post("/desk/broadcast/send", data={"csrf_token": token, "area": "furuset", "text": NOTE})
+    assert sent.headers["location"] == "/desk/broadcast?sent=4"  # every language translated
+    async with app.sessions() as s:
+        texts = [m.text for m in (await s.execute(select(OutboxMessage))).scalars()]
+    assert sum(ARABIC_NOTE in text for text in texts) == 1 and all(NOTE in text for text in texts)
