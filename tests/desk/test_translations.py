@@ -157,3 +157,21 @@ async def test_a_broadcast_review_shows_each_language_s_reach_cost_and_translati
     async with app.sessions() as s:
         texts = [m.text for m in (await s.execute(select(OutboxMessage))).scalars()]
     assert sum(ARABIC_NOTE in text for text in texts) == 1 and all(NOTE in text for text in texts)
+
+
+async def test_you_said_we_did_shows_the_idea_quoted_in_each_language_before_it_goes(app, client, session):
+    idea = await somali_idea(app, session)
+    await ideas.answer_idea(session, idea, "done", note=None)
+    await session.commit()
+    await sign_in(client, app, await make_staff(app))
+    token = csrf(await client.get(f"/desk/ideas/{idea.id}"))
+    preview = await client.post(f"/desk/ideas/{idea.id}/you-said-we-did/preview", data={"csrf_token": token})
+    page = html.unescape(preview.text)
+    assert "العربية: 1 beboer, 0 på SMS" in page and "maskinoversatt" in page
+    assert re.search(r'<p class="sent-text" lang="ar" dir="rtl">[^<]*\[so>ar\] ' + SOMALI, page)
+    assert await count_outbox(app) == 0
+    assert (await client.post(f"/desk/ideas/{idea.id}/you-said-we-did", data={"csrf_token": token})).status_code == 303
+    async with app.sessions() as s:
+        texts = [m.text for m in (await s.execute(select(OutboxMessage).where(
+            OutboxMessage.kind == "you_said_we_did"))).scalars()]
+    assert any(f"[so>ar] {SOMALI}" in text for text in texts)

@@ -36,7 +36,7 @@ from ..previews import Share
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
-from .shares import UNTRANSLATED, heading, untranslated, untranslated_notice
+from .shares import UNTRANSLATED, heading, share_views, untranslated, untranslated_notice
 from .translated import translated
 from .voices import kept_photo, players
 
@@ -44,6 +44,7 @@ MAX_NOTE = 1000  # the staff's own words; an SMS resident pays for every 153 cha
 MAX_AGENCY = 120  # IdeaStatusChange.template_param
 NO_TEMPLATE = "none"
 PREVIEW = "answer-preview"  # the element htmx fills with the preview
+AREA_PREVIEW = "area-preview"  # the element htmx fills with the preview of "you said, we did"
 INVITE_CHOICES = 9  # coming dugnads offered for an invitation, as residents see them
 
 
@@ -179,6 +180,9 @@ async def render_idea(
         "seasons": season_labels(t),
         "answer": Answer(),
         "previews": None,
+        "area_shares": None,  # "you said, we did" as each language will read it, once previewed
+        "area_preview_id": AREA_PREVIEW,
+        "area_error": None,
         "error": None,  # what went wrong with "you said, we did" or an invitation
         "answer_error": None,  # what to correct in the answer
         "done": IDEA_DONE,
@@ -300,6 +304,23 @@ async def send_answer(desk: Desk) -> Response:
 
 
 @page()
+async def you_said_we_did_preview(desk: Desk) -> Response:
+    """POST /desk/ideas/12/you-said-we-did/preview: "you said, we did" as each language of
+    the area will read it, the idea quoted in a machine translation; nothing is sent."""
+    idea = await my_idea(desk)
+    partial = desk.partial(AREA_PREVIEW)
+    template = "idea_area_preview.html" if partial else "idea.html"
+    if idea.status != IDEA_DONE or not idea.text:
+        refused = desk.text._s("The idea is not done yet.")
+        return await render_idea(desk, idea, status_code=400, template=template,
+                                 **({"area_error": refused} if partial else {"error": refused}))
+    # The translator is called while the staff member waits, outside any transaction.
+    await desk.session.commit()
+    shares = await previews.preview_you_said_we_did(desk.app, idea.id)
+    return await render_idea(desk, idea, template=template, area_shares=share_views(desk, shares))
+
+
+@page()
 async def you_said_we_did(desk: Desk) -> Response:
     """POST /desk/ideas/12/you-said-we-did: tell the whole area a done idea is done."""
     idea = await my_idea(desk)
@@ -366,6 +387,8 @@ routes = [
     Route("/ideas/{idea_id:int}", idea_page, methods=["GET"], name="idea"),
     Route("/ideas/{idea_id:int}/preview", preview, methods=["POST"], name="idea_preview"),
     Route("/ideas/{idea_id:int}/answer", send_answer, methods=["POST"], name="idea_answer"),
+    Route("/ideas/{idea_id:int}/you-said-we-did/preview", you_said_we_did_preview, methods=["POST"],
+          name="idea_you_said_we_did_preview"),
     Route("/ideas/{idea_id:int}/you-said-we-did", you_said_we_did, methods=["POST"], name="idea_you_said_we_did"),
     Route("/ideas/{idea_id:int}/invite", invite, methods=["POST"], name="idea_invite"),
     Route("/ideas/{idea_id:int}/duplicate", duplicate, methods=["POST"], name="idea_duplicate"),

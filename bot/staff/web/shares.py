@@ -21,6 +21,7 @@ class ShareView:
 
     language: str
     rtl: bool
+    residents: int
     heading: str  # "Soomaali: 4 residents, 1 by SMS (2 SMS segments each), machine translated"
     text: str  # exactly what they read
     translated: bool
@@ -38,7 +39,7 @@ def heading(desk: Desk, share: Share) -> str:
 
 
 def share_views(desk: Desk, shares: list[Share]) -> list[ShareView]:
-    return [ShareView(s.language, s.language in RTL_LOCALES, heading(desk, s), s.text, s.translated,
+    return [ShareView(s.language, s.language in RTL_LOCALES, s.residents, heading(desk, s), s.text, s.translated,
                       quiet(desk, s).problem) for s in shares]
 
 
