@@ -6,18 +6,19 @@ before they go (an answer, a broadcast, "you said, we did")."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from bot.domain import ideas
+from bot.domain import ideas, safety
 from bot.messaging import translation
-from bot.models import OutboxMessage
+from bot.models import OutboxMessage, TranslationTask
 from bot.settings import Settings
 
 from tests.factories import make_idea, make_resident
-from tests.support import csrf, make_staff, sign_in
+from tests.support import csrf, desk_client, make_staff, sign_in
 
 SOMALI = "Waxaan u baahanahay kuraas badan oo u dhow goobta carruurta"  # the fakes' phrasebook has it
 NORWEGIAN = "Vi trenger flere benker nær lekeplassen"
@@ -175,3 +176,36 @@ async def test_you_said_we_did_shows_the_idea_quoted_in_each_language_before_it_
         texts = [m.text for m in (await s.execute(select(OutboxMessage).where(
             OutboxMessage.kind == "you_said_we_did"))).scalars()]
     assert any(f"[so>ar] {SOMALI}" in text for text in texts)
+
+
+async def test_the_safety_map_translates_a_named_report_only_where_the_translator_may(
+    app, client, session, app_with, fake_azure,
+):
+    resident = await make_resident(session, locale="so")
+    draft = safety.SafetyDraft(time_of_day="evening", category="lighting", place_text="Jidka", details=SOMALI,
+                               latitude=59.94, longitude=10.89)
+    named = await safety.report_safety(session, resident, "furuset", draft, anonymous=False, timezone="Europe/Oslo")
+    anonymous = await safety.report_safety(session, resident, "furuset", draft, anonymous=True, timezone="Europe/Oslo")
+    named.written_in = anonymous.written_in = "so"
+    await session.commit()
+    staff = await make_staff(app)
+    # Azure is not allowed safety reports (BENKEN_TRANSLATE_SENSITIVE is off for it): withheld, and said.
+    await translation.tick(app)
+    await sign_in(client, app, staff)
+    page = html.unescape((await client.get("/desk/safety-map")).text)
+    assert page.count("Ikke maskinoversatt: trygghetsmeldinger") == 2  # the named report's place and details
+    assert NORWEGIAN not in page
+    async with app_with(translator="azure", azure_translator_key=fake_azure.key, translate_sensitive=True,
+                        azure_translator_region=fake_azure.region,
+                        azure_translator_endpoint=fake_azure.base_url) as allowed:
+        async with allowed.sessions() as s, s.begin():
+            await s.execute(delete(TranslationTask))  # as if the allowed translator came first
+        await translation.tick(allowed)
+        async with desk_client(allowed) as other:
+            await sign_in(other, allowed, staff)
+            page = html.unescape((await other.get("/desk/safety-map")).text)
+    # Place and details in the list, the details in the map popup too.
+    assert page.count("Maskinoversatt fra somali") == 3 and NORWEGIAN in page
+    popups = json.loads(re.search(r"data-points='([^']*)'", page).group(1))
+    assert sorted(f"Maskinoversatt fra somali: {NORWEGIAN}" in p["lines"] for p in popups) == [False, True]
+    assert page.count("[so>nb] Jidka") == 1  # the anonymous report's place stays untranslated: it would say the language
