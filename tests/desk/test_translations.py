@@ -209,3 +209,25 @@ async def test_the_safety_map_translates_a_named_report_only_where_the_translato
     popups = json.loads(re.search(r"data-points='([^']*)'", page).group(1))
     assert sorted(f"Maskinoversatt fra somali: {NORWEGIAN}" in p["lines"] for p in popups) == [False, True]
     assert page.count("[so>nb] Jidka") == 1  # the anonymous report's place stays untranslated: it would say the language
+
+
+async def test_without_a_translator_every_page_works_and_says_nothing_of_translation(app_with):
+    async with app_with(translator="none") as plain, plain.sessions() as session, desk_client(plain) as client:
+        assert plain.translator is None
+        idea = await somali_idea(plain, session)
+        await sign_in(client, plain, await make_staff(plain))
+        page = await client.get(f"/desk/ideas/{idea.id}")
+        token = csrf(page)
+        preview = await answer(client, idea, token)
+        assert preview.status_code == 200 and NOTE in preview.text
+        assert [html.unescape(h) for h in HEADING.findall(preview.text)] == [
+            "العربية: 1 beboer, 0 på SMS (2 SMS-deler hver)", "Soomaali: 1 beboer, 1 på SMS (1 SMS-deler hver)"]
+        review = await client.post("/desk/broadcast/review", data={"csrf_token": token, "area": "furuset", "text": NOTE})
+        sent = await client.post(f"/desk/ideas/{idea.id}/answer", data={
+            "csrf_token": token, "status": "done", "template": "none", "note": NOTE})
+        assert sent.headers["location"] == f"/desk/ideas/{idea.id}?sent=2"  # nothing said of translations
+        area = await client.post(f"/desk/ideas/{idea.id}/you-said-we-did/preview", data={"csrf_token": token})
+        inbox = await client.get("/desk/")
+        for response in (page, preview, review, area, inbox):
+            assert response.status_code == 200
+            assert "askinovers" not in response.text and "oversettelse" not in response.text
