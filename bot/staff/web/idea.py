@@ -183,6 +183,7 @@ async def render_idea(
         "area_shares": None,  # "you said, we did" as each language will read it, once previewed
         "area_preview_id": AREA_PREVIEW,
         "area_error": None,
+        "translating": desk.app.translator is not None,  # staff's words go machine translated
         "error": None,  # what went wrong with "you said, we did" or an invitation
         "answer_error": None,  # what to correct in the answer
         "done": IDEA_DONE,
