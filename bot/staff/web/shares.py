@@ -35,7 +35,10 @@ def quiet(desk: Desk, share: Share) -> Share:
 
 
 def heading(desk: Desk, share: Share) -> str:
-    return share_heading(desk.text, quiet(desk, share))
+    """The share's heading, its language's own name isolated (U+2068 … U+2069) so that
+    "العربية: 1 resident" keeps its order in a left-to-right line."""
+    name = LANGUAGE_NAMES[share.language]
+    return share_heading(desk.text, quiet(desk, share)).replace(name, f"\u2068{name}\u2069", 1)
 
 
 def share_views(desk: Desk, shares: list[Share]) -> list[ShareView]:
