@@ -228,6 +228,7 @@ async def test_without_a_translator_every_page_works_and_says_nothing_of_transla
         assert [plain(h) for h in HEADING.findall(preview.text)] == [
             "العربية: 1 beboer, 0 på SMS (2 SMS-deler hver)", "Soomaali: 1 beboer, 1 på SMS (1 SMS-deler hver)"]
         review = await client.post("/desk/broadcast/review", data={"csrf_token": token, "area": "furuset", "text": NOTE})
+        assert "Som SMS koster den 1 SMS-del per beboer." in review.text  # every language reads the same words
         sent = await client.post(f"/desk/ideas/{idea.id}/answer", data={
             "csrf_token": token, "status": "done", "template": "none", "note": NOTE})
         assert sent.headers["location"] == f"/desk/ideas/{idea.id}?sent=2"  # nothing said of translations

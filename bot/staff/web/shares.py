@@ -24,6 +24,7 @@ class ShareView:
     residents: int
     heading: str  # "Soomaali: 4 residents, 1 by SMS (2 SMS segments each), machine translated"
     text: str  # exactly what they read
+    segments: int  # what one SMS of it costs
     translated: bool
     problem: str | None
 
@@ -42,8 +43,8 @@ def heading(desk: Desk, share: Share) -> str:
 
 
 def share_views(desk: Desk, shares: list[Share]) -> list[ShareView]:
-    return [ShareView(s.language, s.language in RTL_LOCALES, s.residents, heading(desk, s), s.text, s.translated,
-                      quiet(desk, s).problem) for s in shares]
+    return [ShareView(s.language, s.language in RTL_LOCALES, s.residents, heading(desk, s), s.text, s.segments,
+                      s.translated, quiet(desk, s).problem) for s in shares]
 
 
 async def untranslated(desk: Desk, text: str | None, residents) -> str | None:
