@@ -237,3 +237,33 @@ async def test_without_a_translator_every_page_works_and_says_nothing_of_transla
         for response in (page, preview, review, area, inbox):
             assert response.status_code == 200
             assert "askinovers" not in response.text and "oversettelse" not in response.text
+
+
+async def test_an_english_desk_s_words_are_translated_from_english(app, client, session):
+    idea = await somali_idea(app, session)
+    await sign_in(client, app, await make_staff(app, locale="en"))
+    token = csrf(await client.get(f"/desk/ideas/{idea.id}"))
+    form = {"csrf_token": token, "status": "planned", "template": "none", "note": "We put up the bench in May."}
+    preview = html.unescape((await client.post(f"/desk/ideas/{idea.id}/preview", data=form)).text)
+    assert ARABIC_NOTE in preview and "machine translated" in preview
+    sent = await client.post(f"/desk/ideas/{idea.id}/answer", data=form)
+    assert sent.headers["location"] == f"/desk/ideas/{idea.id}?sent=2"  # both read it translated
+    async with app.sessions() as s:
+        texts = [m.text for m in (await s.execute(select(OutboxMessage))).scalars()]
+    assert any(ARABIC_NOTE in text for text in texts)
+
+
+async def test_a_broadcast_that_went_as_written_says_which_languages(app, client, session, fake_azure):
+    for locale in ("so", "ar"):
+        await make_resident(session, channel="sms", locale=locale)
+    await session.commit()
+    await sign_in(client, app, await make_staff(app))
+    token = csrf(await client.get("/desk/broadcast"))
+    fake_azure.fail_next(503, count=2)
+    review = html.unescape((await client.post("/desk/broadcast/review", data={
+        "csrf_token": token, "area": "furuset", "text": NOTE})).text)
+    assert review.count("går slik du skrev den: ingen oversettelse (azure 503") == 2
+    sent = await client.post("/desk/broadcast/send", data={"csrf_token": token, "area": "furuset", "text": NOTE})
+    after = html.unescape((await client.get(sent.headers["location"])).text)
+    assert "Lagt i kø for 2 beboere." in after
+    assert "Ingen maskinoversettelse til العربية, Soomaali: de fikk ordene dine slik du skrev dem." in after
