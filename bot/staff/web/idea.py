@@ -1,11 +1,11 @@
-"""One idea on the web desk: what the resident gave, its history, and the answer form with
-a preview of exactly what each resident will read; "you said, we did", inviting helpers
-to a dugnad, joining it with an idea that asks for the same, and the photo."""
+"""One idea on the web desk: what the resident gave beside its machine translation, its
+history, and the answer form with a preview of exactly what each resident will read, in
+their language; "you said, we did" (previewed the same way), inviting helpers to a dugnad,
+joining it with an idea that asks for the same, and the photo."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
 
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
@@ -21,7 +21,7 @@ from ...models import (
     IdeaStatusChange, Staff,
 )
 from ...text.labels import staff_answer
-from ...text.resident import LOCALES, RTL_LOCALES, Text
+from ...text.resident import LOCALES, Text
 from ...text.staff import (
     STAFF_DEFAULT_LOCALE,
     answer_template_labels,
@@ -32,11 +32,10 @@ from ...text.staff import (
     season_labels,
 )
 from .. import actions, previews
-from ..previews import Share
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
-from .shares import UNTRANSLATED, heading, share_views, untranslated, untranslated_notice
+from .shares import UNTRANSLATED, language_previews, share_views, untranslated, untranslated_notice
 from .translated import translated
 from .voices import kept_photo, players
 
@@ -88,55 +87,6 @@ class Answer:
         return {"season": self.season or None, "passed_on": self.agency or None}.get(self.template)
 
 
-@dataclass(frozen=True)
-class PreviewGroup:
-    """Residents who will read the same text: the author, or supporters of one language
-    on one channel."""
-
-    to_author: bool
-    locale: str
-    rtl: bool
-    channel: str
-    opted_out: bool
-    count: int
-    text: str
-
-
-def group_previews(desk: Desk, previews: list[actions.Addressee]) -> list[PreviewGroup]:
-    as_sent = config(desk.request).as_sent
-
-    def key(a: actions.Addressee):
-        return (not a.to_author, a.opted_out, a.locale, a.channel, as_sent.get(a.channel, str)(a.text))
-
-    return [
-        PreviewGroup(not k[0], k[2], k[2] in RTL_LOCALES, k[3], k[1], len(list(members)), k[4])
-        for k, members in groupby(sorted(previews, key=key), key=key)
-    ]
-
-
-@dataclass(frozen=True)
-class LanguagePreview:
-    """One language's readers of an answer: its share's heading (how many, by SMS, what
-    an SMS costs, machine translated or why not) and each group's exact text."""
-
-    locale: str
-    heading: str
-    groups: list[PreviewGroup]
-
-
-def language_previews(desk: Desk, shares: list[Share], addressees: list[actions.Addressee]) -> list[LanguagePreview]:
-    """The groups by language, in the order residents' languages are listed; a language
-    whose readers all opted out has no share, so only its name for a heading."""
-    groups = group_previews(desk, addressees)
-    headings = {share.language: heading(desk, share) for share in shares}
-    names = language_labels(desk.text, LOCALES)
-    return [
-        LanguagePreview(locale, headings.get(locale) or names.get(locale, locale),
-                        [g for g in groups if g.locale == locale])
-        for locale in sorted({g.locale for g in groups}, key=LOCALES.index)
-    ]
-
-
 async def history(desk: Desk, idea: Idea) -> list[dict]:
     """Every status change, oldest first, with who made it and the answer as a resident
     reading the staff member's language got it."""
@@ -173,7 +123,6 @@ async def render_idea(
         "statuses": idea_status_labels(t),
         "categories": idea_category_labels(t),
         "languages": language_labels(t, LOCALES),
-        "source_languages": language_labels(t, LOCALES, in_sentence=True),
         "channels": channel_labels(t),
         "templates": answer_template_labels(t),
         "template_keys": (NO_TEMPLATE, *ANSWER_TEMPLATES),
@@ -214,10 +163,11 @@ def notice(desk: Desk, idea: Idea) -> str | None:
     """What the last action did, said after its redirect (?sent=2, ?told=40, ?invited=3)."""
     t, params = desk.text, desk.params
     if "sent" in params:
-        return " ".join(filter(None, [t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
+        sent = t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
                      "Sent. I-{id} is now {status}; {n} residents will be told in their language.",
                      forms.whole(params["sent"], 0, low=0, high=10**6), id=idea.id,
-                     status=idea_status_labels(t)[idea.status]), untranslated_notice(desk)]))
+                     status=idea_status_labels(t)[idea.status])
+        return " ".join(filter(None, [sent, untranslated_notice(desk)]))  # and languages that got it as written
     if "told" in params:
         return t._sn("“You said, we did” goes to {n} resident.", "“You said, we did” goes to {n} residents.",
                      forms.whole(params["told"], 0, low=0, high=10**6))

@@ -1,16 +1,20 @@
 """Staff's words on the web desk before they go, one section a language: whom they reach,
 what an SMS of them costs, and exactly what that language's readers get, machine
 translated (previews.py translates while the staff member waits). After sending, which
-languages went as written because no translation was there."""
+languages went as written because no translation was there. An answer to an idea shows
+each language's readers in groups (the author, supporters by channel, who opted out)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import groupby
 
-from ...text.resident import LANGUAGE_NAMES, RTL_LOCALES
+from ...text.resident import LANGUAGE_NAMES, LOCALES, RTL_LOCALES
+from ...text.staff import language_labels
+from .. import actions
 from ..previews import Share, missing_translations, share_heading
 from . import forms
-from .desk import Desk
+from .desk import Desk, config
 
 UNTRANSLATED = "untranslated"  # the query parameter naming them after a redirect: ar,so
 
@@ -65,3 +69,51 @@ def untranslated_notice(desk: Desk) -> str | None:
     return desk.text._s("No machine translation into {languages}: they got your words as written.",
                         languages=", ".join(LANGUAGE_NAMES[code] for code in codes))
 
+
+@dataclass(frozen=True)
+class PreviewGroup:
+    """Residents who will read the same text: the author, or supporters of one language
+    on one channel."""
+
+    to_author: bool
+    locale: str
+    rtl: bool
+    channel: str
+    opted_out: bool
+    count: int
+    text: str
+
+
+def group_previews(desk: Desk, previews: list[actions.Addressee]) -> list[PreviewGroup]:
+    as_sent = config(desk.request).as_sent
+
+    def key(a: actions.Addressee):
+        return (not a.to_author, a.opted_out, a.locale, a.channel, as_sent.get(a.channel, str)(a.text))
+
+    return [
+        PreviewGroup(not k[0], k[2], k[2] in RTL_LOCALES, k[3], k[1], len(list(members)), k[4])
+        for k, members in groupby(sorted(previews, key=key), key=key)
+    ]
+
+
+@dataclass(frozen=True)
+class LanguagePreview:
+    """One language's readers of an answer: its share's heading (how many, by SMS, what
+    an SMS costs, machine translated or why not) and each group's exact text."""
+
+    locale: str
+    heading: str
+    groups: list[PreviewGroup]
+
+
+def language_previews(desk: Desk, shares: list[Share], addressees: list[actions.Addressee]) -> list[LanguagePreview]:
+    """The groups by language, in the order residents' languages are listed; a language
+    whose readers all opted out has no share, so only its name for a heading."""
+    groups = group_previews(desk, addressees)
+    headings = {share.language: heading(desk, share) for share in shares}
+    names = language_labels(desk.text, LOCALES)
+    return [
+        LanguagePreview(locale, headings.get(locale) or names.get(locale, locale),
+                        [g for g in groups if g.locale == locale])
+        for locale in sorted({g.locale for g in groups}, key=LOCALES.index)
+    ]
