@@ -70,16 +70,23 @@ class Addressee:
     text: str  # exactly what they would read
 
 
-async def preview_answer(session: AsyncSession, idea: Idea, status: str, *, timezone: str, **answer) -> list[Addressee]:
+async def preview_answer(
+    session: AsyncSession, idea: Idea, status: str, *, timezone: str, note_language: str = STAFF_DEFAULT_LOCALE,
+    **answer,
+) -> list[Addressee]:
     """What answer_idea would send, and to whom, without changing anything: each text from
-    the same function that queues it (`answer`: note, template, template_param). Raises
-    ideas.TransitionRefused like answer_idea."""
+    the same function that queues it (`answer`: note, template, template_param), the note
+    machine translated where the cache has it, as sending reads it (previews.py fills the
+    cache). Raises ideas.TransitionRefused like answer_idea."""
     change = ideas.draft_answer(idea, status, **answer)
+    followers = await ideas.followers(session, idea)
+    translations = await notices.translations_by_language(session, change.note, note_language,
+                                                          (r.locale for r in followers))
     previews = []
-    for resident in await ideas.followers(session, idea):
+    for resident in followers:
         t = Text(resident.locale, timezone)
         to_author = resident.id == idea.author_id
-        text = notices.idea_news_text(t, idea, change, author=to_author, translated=None)
+        text = notices.idea_news_text(t, idea, change, author=to_author, translated=translations.get(resident.locale))
         previews.append(Addressee(to_author, t.locale, resident.channel, resident.opted_out, text))
     return previews
 

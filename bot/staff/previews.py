@@ -61,7 +61,8 @@ async def preview_answer(
     """An answer to an idea, for its author and supporters (nothing recorded or sent)."""
     async with app.sessions() as session:
         idea = await session.get(Idea, idea_id)
-        followers = await ideas.followers(session, idea)
+        # Who opted out gets nothing (notices.enqueue skips them), so is no reader here.
+        followers = [r for r in await ideas.followers(session, idea) if not r.opted_out]
     timezone = app.settings.timezone
     wanted = {Text(r.locale, timezone).locale for r in followers}
     renditions = await translate_words(app, note, language, wanted) if note else {}

@@ -49,7 +49,7 @@ async def test_the_page_shows_what_the_resident_gave_and_who_answered(app, clien
                   "Kari Nordmann", "Vi tar ideen din med til neste planleggingsmøte.", "Vi ser på det", "beboeren",
                   "data-map", "59.94"):
         assert shown in page, shown
-    assert "Maskinoversatt" not in page  # the translation slot is empty until issue 14 fills it
+    assert "Maskinoversatt" not in page  # no translator configured: nothing to say beside the words
     # Only the moves the rules allow from "reviewing": never back to "received".
     offered = re.findall(r'name="status" value="([a-z_]+)"', page)
     assert offered == [s for s in ("reviewing", "planned", "in_progress", "done", "declined")]
@@ -117,6 +117,8 @@ async def test_you_said_we_did_and_inviting_helpers_are_told_and_audited(app, cl
     assert "Dere sa det, vi gjorde det" not in page.text  # not done yet
     token = csrf(page)
     assert (await client.post(f"/desk/ideas/{idea.id}/you-said-we-did", data={"csrf_token": token})).status_code == 400
+    assert (await client.post(f"/desk/ideas/{idea.id}/you-said-we-did/preview",
+                              data={"csrf_token": token})).status_code == 400
 
     invited = await client.post(f"/desk/ideas/{idea.id}/invite", data={"csrf_token": token, "event": str(event.id)})
     assert invited.status_code == 303 and invited.headers["location"].endswith("?invited=1")  # the author wants to help
@@ -124,7 +126,13 @@ async def test_you_said_we_did_and_inviting_helpers_are_told_and_audited(app, cl
     assert bad.status_code == 400
 
     await client.post(f"/desk/ideas/{idea.id}/answer", data={"csrf_token": token, "status": "done", "template": "done_thanks"})
-    assert "Send «Dere sa det, vi gjorde det» til Furuset" in (await client.get(f"/desk/ideas/{idea.id}")).text
+    assert "Dere sa det, vi gjorde det" in (await client.get(f"/desk/ideas/{idea.id}")).text
+    # First what each language of the area will read; nothing goes yet.
+    previewed = await client.post(f"/desk/ideas/{idea.id}/you-said-we-did/preview", data={"csrf_token": token},
+                                  headers={"HX-Request": "true", "HX-Target": "area-preview"})
+    assert previewed.status_code == 200 and "<html" not in previewed.text
+    assert "Send «Dere sa det, vi gjorde det» til Furuset" in previewed.text
+    assert await count(app, OutboxMessage, OutboxMessage.kind == "you_said_we_did") == 0
     told = await client.post(f"/desk/ideas/{idea.id}/you-said-we-did", data={"csrf_token": token})
     assert told.status_code == 303
     async with app.sessions() as s:

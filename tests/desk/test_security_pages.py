@@ -44,8 +44,8 @@ def test_the_routes_are_all_here():
         "dugnad_cancel", "dugnad_invite", "dugnad_attendance", "broadcast_review", "broadcast_send", "logout",
         "language", "staff_add", "staff_remove", "staff_areas", "login_email"}
     assert {route.name for route in WITH_IDS} == {
-        "idea", "idea_preview", "idea_answer", "idea_you_said_we_did", "idea_invite", "idea_duplicate", "idea_photo", "dugnad",
-        "dugnad_edit", "dugnad_change", "dugnad_cancel", "dugnad_invite", "dugnad_attendance"}
+        "idea", "idea_preview", "idea_answer", "idea_you_said_we_did", "idea_you_said_we_did_preview", "idea_invite",
+        "idea_duplicate", "idea_photo", "dugnad", "dugnad_edit", "dugnad_change", "dugnad_cancel", "dugnad_invite", "dugnad_attendance"}
 
 
 async def test_every_post_needs_a_valid_csrf_token(app, client):

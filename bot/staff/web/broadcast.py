@@ -1,26 +1,28 @@
 """A message to a whole area from the web desk: write it, see whom it reaches by channel
-and by language, confirm, and it is queued to every opted-in resident of the area."""
+and by language and what each language reads (machine translated while the staff member
+waits, with what an SMS of it costs), confirm, and it is queued to every opted-in resident
+of the area; languages that went as written are named after."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...domain.residents import reach
+from ...domain.residents import reach, reachable_residents
 from ...text.resident import LOCALES
 from ...text.staff import language_labels
-from .. import actions
+from .. import actions, previews
 from ..reach import MAX_BROADCAST
 from . import forms
 from .desk import Desk, page
+from .shares import UNTRANSLATED, share_views, untranslated, untranslated_notice
 
 CHANNELS = ("telegram", "sms")
 
 
 async def reach_rows(desk: Desk, area: str) -> tuple[list[dict], dict[str, int]]:
     """One row a language (most residents first) with its count on each channel, and the
-    totals by channel ("all" too). Issue 14 adds each language's translated preview and its
-    SMS segments to these rows."""
+    totals by channel ("all" too)."""
     counts = await reach(desk.session, area)
     names = language_labels(desk.text, LOCALES)
     rows: dict[str | None, dict] = {}
@@ -39,8 +41,8 @@ def _read(desk: Desk) -> tuple[str, str]:
 
 
 def _page(desk: Desk, *, status_code: int = 200, **context: object) -> Response:
-    values = {"area": "", "text": "", "rows": None, "totals": None, "error": None, "notice": None,
-              "max_length": MAX_BROADCAST}
+    values = {"area": "", "text": "", "rows": None, "totals": None, "shares": [], "error": None, "notice": None,
+              "max_length": MAX_BROADCAST, "translating": desk.app.translator is not None}
     values.update(context)
     return desk.render("broadcast.html", status_code=status_code, **values)
 
@@ -51,7 +53,8 @@ async def compose(desk: Desk) -> Response:
     notice = None
     if "sent" in desk.params:
         n = forms.whole(desk.params["sent"], 0, low=0, high=10**7)
-        notice = desk.text._sn("Queued for {n} resident.", "Queued for {n} residents.", n)
+        notice = " ".join(filter(None, [desk.text._sn("Queued for {n} resident.", "Queued for {n} residents.", n),
+                                        untranslated_notice(desk)]))
     return _page(desk, notice=notice)
 
 
@@ -62,7 +65,11 @@ async def review(desk: Desk) -> Response:
     if not text:
         return _page(desk, status_code=400, area=area, error=desk.text._s("Write the message."))
     rows, totals = await reach_rows(desk, area)
-    return _page(desk, area=area, text=text, rows=rows, totals=totals, area_name=desk.area_name(area))
+    # Translating waits on the provider: outside any transaction (nothing is written here).
+    await desk.session.commit()
+    shares = await previews.preview_broadcast(desk.app, area, text, language=desk.text.locale)
+    return _page(desk, area=area, text=text, rows=rows, totals=totals, area_name=desk.area_name(area),
+                 shares=share_views(desk, shares))
 
 
 @page()
@@ -71,9 +78,14 @@ async def send(desk: Desk) -> Response:
     area, text = _read(desk)
     if not text:
         return _page(desk, status_code=400, area=area, error=desk.text._s("Write the message."))
-    told = await actions.broadcast(desk.session, area, text, timezone=desk.app.settings.timezone)
+    told = await actions.broadcast(desk.session, area, text, timezone=desk.app.settings.timezone,
+                                   language=desk.text.locale)
     await desk.audit("broadcast", area, f"queued for {told}: {text}")
-    return desk.redirect("broadcast", query={"sent": told})
+    query: dict = {"sent": told}
+    missing = await untranslated(desk, text, await reachable_residents(desk.session, area))
+    if missing:
+        query[UNTRANSLATED] = missing
+    return desk.redirect("broadcast", query=query)
 
 
 routes = [

@@ -1,11 +1,11 @@
-"""One idea on the web desk: what the resident gave, its history, and the answer form with
-a preview of exactly what each resident will read; "you said, we did", inviting helpers
-to a dugnad, joining it with an idea that asks for the same, and the photo."""
+"""One idea on the web desk: what the resident gave beside its machine translation, its
+history, and the answer form with a preview of exactly what each resident will read, in
+their language; "you said, we did" (previewed the same way), inviting helpers to a dugnad,
+joining it with an idea that asks for the same, and the photo."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
 
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
@@ -15,12 +15,13 @@ from starlette.routing import Route
 from ...domain import dugnad, ideas
 from ...domain.queries import IDEA_REF, parse_ref, supporters
 from ...domain.similar import similar_ideas, sketches_of
+from ...domain.translations import IDEA
 from ...models import (
     ANSWER_TEMPLATES, IDEA_ANSWER_STATUSES, IDEA_DONE, IDEA_OPEN_STATUSES, IDEA_STATUSES, SEASONS, DugnadEvent, Idea,
     IdeaStatusChange, Staff,
 )
 from ...text.labels import staff_answer
-from ...text.resident import LOCALES, RTL_LOCALES, Text
+from ...text.resident import LOCALES, Text
 from ...text.staff import (
     STAFF_DEFAULT_LOCALE,
     answer_template_labels,
@@ -30,16 +31,19 @@ from ...text.staff import (
     language_labels,
     season_labels,
 )
-from .. import actions
+from .. import actions, previews
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
+from .shares import UNTRANSLATED, language_previews, share_views, untranslated, untranslated_notice
+from .translated import translated
 from .voices import kept_photo, players
 
 MAX_NOTE = 1000  # the staff's own words; an SMS resident pays for every 153 characters
 MAX_AGENCY = 120  # IdeaStatusChange.template_param
 NO_TEMPLATE = "none"
 PREVIEW = "answer-preview"  # the element htmx fills with the preview
+AREA_PREVIEW = "area-preview"  # the element htmx fills with the preview of "you said, we did"
 INVITE_CHOICES = 9  # coming dugnads offered for an invitation, as residents see them
 
 
@@ -83,32 +87,6 @@ class Answer:
         return {"season": self.season or None, "passed_on": self.agency or None}.get(self.template)
 
 
-@dataclass(frozen=True)
-class PreviewGroup:
-    """Residents who will read the same text: the author, or supporters of one language
-    on one channel."""
-
-    to_author: bool
-    locale: str
-    rtl: bool
-    channel: str
-    opted_out: bool
-    count: int
-    text: str
-
-
-def group_previews(desk: Desk, previews: list[actions.Addressee]) -> list[PreviewGroup]:
-    as_sent = config(desk.request).as_sent
-
-    def key(a: actions.Addressee):
-        return (not a.to_author, a.opted_out, a.locale, a.channel, as_sent.get(a.channel, str)(a.text))
-
-    return [
-        PreviewGroup(not k[0], k[2], k[2] in RTL_LOCALES, k[3], k[1], len(list(members)), k[4])
-        for k, members in groupby(sorted(previews, key=key), key=key)
-    ]
-
-
 async def history(desk: Desk, idea: Idea) -> list[dict]:
     """Every status change, oldest first, with who made it and the answer as a resident
     reading the staff member's language got it."""
@@ -145,22 +123,24 @@ async def render_idea(
         "statuses": idea_status_labels(t),
         "categories": idea_category_labels(t),
         "languages": language_labels(t, LOCALES),
-        "source_languages": language_labels(t, LOCALES, in_sentence=True),
         "channels": channel_labels(t),
         "templates": answer_template_labels(t),
         "template_keys": (NO_TEMPLATE, *ANSWER_TEMPLATES),
         "seasons": season_labels(t),
         "answer": Answer(),
         "previews": None,
+        "area_shares": None,  # "you said, we did" as each language will read it, once previewed
+        "area_preview_id": AREA_PREVIEW,
+        "area_error": None,
+        "translating": desk.app.translator is not None,  # staff's words go machine translated
         "error": None,  # what went wrong with "you said, we did" or an invitation
         "answer_error": None,  # what to correct in the answer
         "done": IDEA_DONE,
         "preview_id": PREVIEW,
         "max_note": MAX_NOTE,
         "max_agency": MAX_AGENCY,
-        # TRANSLATION SLOT (issue 14): {"text": …, "source": idea.locale} when the idea
-        # has a machine translation into the staff member's language; shown in idea.html.
-        "translation": None,
+        # The resident's words (text, place) with their machine translation into the desk's language.
+        "words": (await translated(desk, IDEA, [idea.id])).get(idea.id, {}),
         "notice": notice(desk, idea),
         "joinable": idea.status in IDEA_OPEN_STATUSES,  # may be joined with an idea it repeats
         "similar": await similar_to(desk, idea),
@@ -183,10 +163,11 @@ def notice(desk: Desk, idea: Idea) -> str | None:
     """What the last action did, said after its redirect (?sent=2, ?told=40, ?invited=3)."""
     t, params = desk.text, desk.params
     if "sent" in params:
-        return t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
+        sent = t._sn("Sent. I-{id} is now {status}; {n} resident will be told in their language.",
                      "Sent. I-{id} is now {status}; {n} residents will be told in their language.",
                      forms.whole(params["sent"], 0, low=0, high=10**6), id=idea.id,
                      status=idea_status_labels(t)[idea.status])
+        return " ".join(filter(None, [sent, untranslated_notice(desk)]))  # and languages that got it as written
     if "told" in params:
         return t._sn("“You said, we did” goes to {n} resident.", "“You said, we did” goes to {n} residents.",
                      forms.whole(params["told"], 0, low=0, high=10**6))
@@ -215,14 +196,25 @@ async def preview(desk: Desk) -> Response:
     try:
         if not answer.status:
             raise ideas.TransitionRefused("no status")
-        addressees = await actions.preview_answer(
-            desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
-            template=answer.chosen_template, template_param=answer.template_param,
-        )
-        context["previews"] = group_previews(desk, addressees)
+        ideas.draft_answer(idea, answer.status, note=answer.note or None, template=answer.chosen_template,
+                           template_param=answer.template_param)
     except ideas.TransitionRefused:
         context["answer_error"] = refusal(desk, answer)
         status_code = 400
+    else:
+        # The translator is called while the staff member waits, outside any transaction
+        # (SQLite's BEGIN IMMEDIATE would hold its cache writes back); nothing is written here.
+        await desk.session.commit()
+        language = desk.text.locale
+        shares = await previews.preview_answer(
+            desk.app, idea.id, answer.status, note=answer.note or None, template=answer.chosen_template,
+            template_param=answer.template_param, language=language,
+        )
+        addressees = await actions.preview_answer(
+            desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
+            template=answer.chosen_template, template_param=answer.template_param, note_language=language,
+        )
+        context["previews"] = language_previews(desk, shares, addressees)
     template = "idea_preview.html" if desk.partial(PREVIEW) else "idea.html"
     return await render_idea(desk, idea, status_code=status_code, template=template, **context)
 
@@ -250,11 +242,33 @@ async def send_answer(desk: Desk) -> Response:
         told = await actions.answer_idea(
             desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
             staff_id=desk.staff.id, template=answer.chosen_template, template_param=answer.template_param,
+            note_language=desk.text.locale,
         )
     except ideas.TransitionRefused:
         return await render_idea(desk, idea, status_code=400, answer=answer, answer_error=refusal(desk, answer))
     await desk.audit("idea_answer", f"I-{idea.id}", f"{answer.status}; {answer.template}; told {told}")
-    return desk.redirect("idea", query={"sent": told}, idea_id=idea.id)
+    query: dict = {"sent": told}
+    missing = await untranslated(desk, answer.note, await ideas.followers(desk.session, idea))
+    if missing:
+        query[UNTRANSLATED] = missing
+    return desk.redirect("idea", query=query, idea_id=idea.id)
+
+
+@page()
+async def you_said_we_did_preview(desk: Desk) -> Response:
+    """POST /desk/ideas/12/you-said-we-did/preview: "you said, we did" as each language of
+    the area will read it, the idea quoted in a machine translation; nothing is sent."""
+    idea = await my_idea(desk)
+    partial = desk.partial(AREA_PREVIEW)
+    template = "idea_area_preview.html" if partial else "idea.html"
+    if idea.status != IDEA_DONE or not idea.text:
+        refused = desk.text._s("The idea is not done yet.")
+        return await render_idea(desk, idea, status_code=400, template=template,
+                                 **({"area_error": refused} if partial else {"error": refused}))
+    # The translator is called while the staff member waits, outside any transaction.
+    await desk.session.commit()
+    shares = await previews.preview_you_said_we_did(desk.app, idea.id)
+    return await render_idea(desk, idea, template=template, area_shares=share_views(desk, shares))
 
 
 @page()
@@ -324,6 +338,8 @@ routes = [
     Route("/ideas/{idea_id:int}", idea_page, methods=["GET"], name="idea"),
     Route("/ideas/{idea_id:int}/preview", preview, methods=["POST"], name="idea_preview"),
     Route("/ideas/{idea_id:int}/answer", send_answer, methods=["POST"], name="idea_answer"),
+    Route("/ideas/{idea_id:int}/you-said-we-did/preview", you_said_we_did_preview, methods=["POST"],
+          name="idea_you_said_we_did_preview"),
     Route("/ideas/{idea_id:int}/you-said-we-did", you_said_we_did, methods=["POST"], name="idea_you_said_we_did"),
     Route("/ideas/{idea_id:int}/invite", invite, methods=["POST"], name="idea_invite"),
     Route("/ideas/{idea_id:int}/duplicate", duplicate, methods=["POST"], name="idea_duplicate"),

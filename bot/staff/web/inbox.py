@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...domain.queries import IDEA_REF, parse_ref, supporters_column
+from ...domain.translations import IDEA
 from ...models import IDEA_CATEGORIES, IDEA_OPEN_STATUSES, IDEA_RECEIVED, IDEA_STATUSES, Idea, utcnow
 from ...text.resident import LOCALES
 from ...text.shorten import shorten
@@ -20,6 +21,7 @@ from ...text.staff import idea_category_labels, idea_status_labels, language_lab
 from ...text.times import local_today
 from . import forms
 from .desk import Desk, page
+from .translated import translated
 
 PER_PAGE = 25  # ideas a page: a laptop screen and a little more, quick to read through
 MAX_PAGE = 10_000  # pages beyond any real inbox; a bigger number is a typo
@@ -122,6 +124,7 @@ async def inbox(desk: Desk) -> Response:
     pages = max(1, -(-total // PER_PAGE))
     t = desk.text
     statuses = idea_status_labels(t)
+    shown = await translated(desk, IDEA, [idea.id for idea, _count in found], limit=ROW_TEXT)  # the page's, at once
     context = {
         "chosen": chosen,
         "rows": [
@@ -130,9 +133,8 @@ async def inbox(desk: Desk) -> Response:
                 "supporters": count,
                 "text": shorten(idea.text, ROW_TEXT),
                 "overdue": idea.status == IDEA_RECEIVED and idea.answer_due < today,
-                # TRANSLATION SLOT (issue 14): {"text": …, "source": "so"} when the idea
-                # has a machine translation into the staff member's language.
-                "translation": None,
+                # Its words and their machine translation into the desk's language, shortened.
+                "words": shown.get(idea.id, {}).get("text"),
             }
             for idea, count in found
         ],

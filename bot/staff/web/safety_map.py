@@ -4,7 +4,9 @@ filtered by category, time of day, period and area.
 
 Reports keep only their day, never a moment. An anonymous report shows its day, its place
 and what and when it is about (the filters' own values), never its words or language:
-those could point to the one who wrote it. No report shows who wrote it.
+those could point to the one who wrote it. No report shows who wrote it. A named report's
+place and details come with their machine translation into the staff member's language
+(only a translator allowed safety text translates them: "withheld" says so otherwise).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...domain.queries import SAFETY_REF, ref
+from ...domain.translations import SAFETY
 from ...models import SAFETY_CATEGORIES, SAFETY_TIMES, SafetyReport, utcnow
 from ...text.resident import LOCALES
 from ...text.staff import language_labels, safety_category_labels, safety_time_labels
 from ...text.times import local_today
 from . import forms
 from .desk import Desk, page
+from .translated import translated
 from .voices import players
 
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}  # days back, as the filter offers them
@@ -64,6 +68,9 @@ async def safety_map(desk: Desk) -> Response:
     categories, times = safety_category_labels(t), safety_time_labels(t)
     languages = language_labels(t, LOCALES, in_sentence=True)  # "Written in {language}"
     spoken = await players(desk, "safety", [row.id for row in rows])
+    # Named reports' words beside their machine translation; an anonymous report's none:
+    # "machine translation from Somali" would say its language.
+    shown = await translated(desk, SAFETY, [row.id for row in rows if not row.anonymous])
     reports = []
     for row in rows:
         report = {
@@ -75,6 +82,7 @@ async def safety_map(desk: Desk) -> Response:
             "time": times.get(row.time_of_day, row.time_of_day),
             "place": row.place_text or "",
             "details": None if row.anonymous else row.details,
+            "words": shown.get(row.id, {}),  # by field: place, details
             "language": None if row.anonymous else languages.get(row.locale, row.locale),
             "lat": row.latitude,
             "lon": row.longitude,
@@ -87,7 +95,8 @@ async def safety_map(desk: Desk) -> Response:
             "lat": r["lat"],
             "lon": r["lon"],
             "label": f"{r['ref']} · {r['category']}",
-            "lines": [line for line in (f"{r['category']} · {r['time']}", r["day"], r["place"], r["details"]) if line],
+            "lines": [line for line in (f"{r['category']} · {r['time']}", r["day"], r["place"], r["details"],
+                                        translation_of(r["words"].get("details"))) if line],
         }
         for r in reports if r["lat"] is not None and r["lon"] is not None
     ]
@@ -103,6 +112,11 @@ async def safety_map(desk: Desk) -> Response:
         time_options=[(key, label.capitalize()) for key, label in times.items()],
         period_options=[(key, period_label(t, key)) for key in PERIODS],
     )
+
+
+def translation_of(words) -> str | None:
+    """A map popup's line under the details: "Machine translation from Somali: …"."""
+    return f"{words.label}: {words.text}" if words and words.text else None
 
 
 def period_label(t, key: str) -> str:

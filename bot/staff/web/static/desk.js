@@ -89,11 +89,11 @@
     }
   });
 
-  // After htmx puts an answer's preview on the page, take keyboard and screen-reader
+  // After htmx puts a preview (an answer, "you said, we did") on the page, take keyboard and screen-reader
   // users to it; a swapped list of results keeps the focus where it was (in the filters).
   document.addEventListener("htmx:afterSwap", function (event) {
     var heading = event.detail.target.querySelector("h3[tabindex='-1'], [role='alert']");
-    if (event.detail.target.id === "answer-preview" && heading) {
+    if ((event.detail.target.id === "answer-preview" || event.detail.target.id === "area-preview") && heading) {
       if (!heading.hasAttribute("tabindex")) {
         heading.setAttribute("tabindex", "-1");
       }
