@@ -34,6 +34,7 @@ from .. import actions
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
+from .publish import results_section
 from .voices import kept_photo, players
 
 MAX_NOTE = 1000  # the staff's own words; an SMS resident pays for every 153 characters
@@ -166,6 +167,8 @@ async def render_idea(
         "similar": await similar_to(desk, idea),
         # The resident's voice messages, to play beside the words a machine wrote down from them.
         "voices": (await players(desk, "idea", [idea.id])).get(idea.id, []),
+        # Issue 19: on the area's public results page or not (templates/idea_results.html).
+        "results": results_section(desk, idea),
     }
     values.update(context)
     return desk.render(template, status_code=status_code, **values)
