@@ -184,7 +184,8 @@ async def poster(desk: Desk) -> Response:
     pdf = await asyncio.to_thread(layout.poster_pdf, area, link=link, langs=form.langs, sms=sms)
     await desk.audit("poster", slug, ",".join(form.langs) + (f"; source {form.source.lower()}" if form.source else ""))
     name = f"benken-poster-{slug}" + (f"-{form.source.lower()}" if form.source else "") + ".pdf"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # An idea on the results page (the idea page's section, publish.py) --------------------------
@@ -202,8 +203,8 @@ async def publish(desk: Desk) -> Response:
     summary = forms.text(desk.form.get("summary"), publishing.MAX_SUMMARY)
     photo = forms.flag(desk.form.get("photo"))
     if not summary:
-        section = results_section(desk, idea, summary="", photo=photo,
-                                  error=desk.text._s("Write the public summary: the page shows it, not the resident's words."))
+        refusal = desk.text._s("Write the public summary: the page shows it, not the resident's words.")
+        section = results_section(desk, idea, summary="", photo=photo, error=refusal)
         return await render_idea(desk, idea, status_code=400, results=section)
     if idea.published_at is not None:
         # An update (a word mended, the photo on or off): followers have had the link once.
@@ -214,7 +215,8 @@ async def publish(desk: Desk) -> Response:
         desk.session, idea, summary, staff_id=desk.staff.id, timezone=desk.app.settings.timezone,
         base_url=desk.app.settings.public_base_url, locale=desk.text.locale, photo=photo,
     )
-    await desk.audit("idea_publish", f"I-{idea.id}", f"published; photo {'yes' if idea.public_photo else 'no'}; told {told}")
+    await desk.audit("idea_publish", f"I-{idea.id}",
+                     f"published; photo {'yes' if idea.public_photo else 'no'}; told {told}")
     return back_to_section(desk, idea.id, f"published={told}")
 
 
