@@ -4,6 +4,7 @@ resident told; the area's poster as a PDF; a resident organiser on the dugnad pa
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -174,3 +175,21 @@ async def test_without_a_bot_username_the_poster_says_what_to_set(app, client):
     await sign_in(client, app, await make_staff(app))
     refused = await client.get("/desk/outreach/poster?area=furuset&langs=nb")
     assert refused.status_code == 400 and "TELEGRAM_BOT_USERNAME" in refused.text
+
+
+async def test_the_photo_goes_only_when_ticked(app, client):
+    number, _author, _supporter = await done_idea(app)
+    async with app.sessions() as session, session.begin():
+        (await session.get(Idea, number)).photo_ref = "photo-file-id"
+    await sign_in(client, app, await make_staff(app))
+    page = await client.get(f"/desk/ideas/{number}")
+    box = re.search(r'<input type="checkbox" name="photo" value="1"( checked)?>', page.text)
+    assert box and box.group(1) is None  # offered, not ticked
+    token = csrf(page)
+    await client.post(f"/desk/ideas/{number}/publish", data={"csrf_token": token, "summary": SUMMARY})
+    async with app.sessions() as session:
+        assert (await session.get(Idea, number)).public_photo is False
+    await client.post(f"/desk/ideas/{number}/publish", data={"csrf_token": token, "summary": SUMMARY, "photo": "1"})
+    async with app.sessions() as session:
+        assert (await session.get(Idea, number)).public_photo is True
+    assert 'name="photo" value="1" checked' in (await client.get(f"/desk/ideas/{number}")).text
