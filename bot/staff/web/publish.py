@@ -43,7 +43,8 @@ def results_section(desk: Desk, idea: Idea, **changes) -> ResultsSection:
         "published_at": idea.published_at,
         "summary": summary,
         "photo_possible": bool(idea.photo_ref),
-        "photo": idea.public_photo or (idea.published_at is None and bool(idea.photo_ref)),
+        # Not ticked until staff tick it: a photo may show a face or a door number.
+        "photo": idea.public_photo,
         "url": public_link(desk, idea.area_slug),
         "done": idea.status == IDEA_DONE,
         "notice": notice(desk, idea),
