@@ -31,6 +31,15 @@ log = logging.getLogger(__name__)
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 
 
+def _bot_username(telegram: TelegramChannel | None) -> str | None:
+    """The running bot's @username (getMe at start-up), for the desk's deep links; None
+    without a bot or before it is initialised (TELEGRAM_BOT_USERNAME, when set, goes first)."""
+    try:
+        return telegram.bot.username if telegram is not None else None
+    except RuntimeError:
+        return None
+
+
 def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = None) -> Starlette:
     async def telegram_webhook(request: Request) -> Response:
         secret = app.settings.telegram_webhook_secret
@@ -69,7 +78,8 @@ def create_web(app: App, metrics: Metrics, telegram: TelegramChannel | None = No
             # through the bot, and SMS texts previewed as the SMS channel sends them.
             Mount("/desk", app=create_desk(
                 app, photos=partial(fetch_photo, telegram.bot) if telegram is not None else None,
-                as_sent={"sms": gsm_safe},
+                as_sent={"sms": gsm_safe}, bot_username=_bot_username(telegram),
+                sms_number=app.settings.twilio_from_number if twilio.configured(app.settings) else None,
             )),
         ]
     )

@@ -245,9 +245,9 @@ HOSTILE = "<script>alert('x')</script>"  # resident and staff text that must sta
 
 async def make_hostile_world(app: App) -> dict:
     """In Furuset and in Tøyen: an idea (with a place, a photo and a supporter), a named and
-    an anonymous safety report, and a dugnad with sign-ups, every text an attack; a resident
-    on each channel. For the security tests of every page: what they return, ids."""
-    from bot.domain import dugnad, safety
+    an anonymous safety report, a dugnad with sign-ups and a proposed one, every text an
+    attack; a resident on each channel. For the security tests of every page: what they return, ids."""
+    from bot.domain import dugnad, organisers, safety
 
     found: dict = {}
     async with app.sessions() as session, session.begin():
@@ -269,6 +269,8 @@ async def make_hostile_world(app: App) -> dict:
             event.place = HOSTILE
             for resident in (texter, chatter):
                 await dugnad.sign_up(session, resident, event.id)
-            found[area] = {"idea": idea.id, "event": event.id, "phone": texter.phone,
+            proposal = await organisers.propose_dugnad(session, texter, organisers.ProposalDraft(
+                what=HOSTILE, place=HOSTILE, when_text=HOSTILE, hands=5, organiser_name=HOSTILE[:20]))
+            found[area] = {"idea": idea.id, "event": event.id, "proposal": proposal.id, "phone": texter.phone,
                            "telegram_id": chatter.telegram_id}
     return found

@@ -241,7 +241,8 @@ def desk_pages(world: dict) -> list[str]:
     mine = world["furuset"]
     pages = ["/desk/", "/desk/?status=all&q=script", f"/desk/ideas/{mine['idea']}", "/desk/safety-map",
              "/desk/dugnads", "/desk/dugnads/new", f"/desk/dugnads/{mine['event']}",
-             f"/desk/dugnads/{mine['event']}/edit", "/desk/impact", "/desk/broadcast", "/desk/exports"]
+             f"/desk/dugnads/{mine['event']}/edit", "/desk/impact", "/desk/broadcast", "/desk/exports",
+             "/desk/outreach"]
     downloads = [f"/desk/exports/download?kind={kind}&format={fmt}"
                  for kind in ("ideas", "safety", "signups", "events") for fmt in ("csv", "json")]
     return pages + downloads

@@ -7,19 +7,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import phonenumbers
-
 from ..domain import organisers, publishing
-from ..domain.arrivals import BadSource, start_payload
+from ..domain.arrivals import BadSource, telegram_link
 from ..domain.queries import parse_ref
 from ..models import DugnadProposal, Idea
 from ..staff import actions
 from ..text.resident import LANGUAGE_NAMES
 
 from .common import CommandError, idea_by_ref, local_time
-
-TELEGRAM_LINK = "https://t.me/{username}?start={payload}"
-
 
 def add_commands(commands, event_commands, idea_commands, status: argparse.ArgumentParser) -> None:
     poster = commands.add_parser("poster", help="an A4 poster: invitation, QR code for Telegram, SMS keyword")
@@ -48,15 +43,6 @@ def add_commands(commands, event_commands, idea_commands, status: argparse.Argum
     decline.add_argument("--note", help="the staff's own words, sent as written")
 
 
-def display_number(number: str) -> str:
-    """+4759440000 as residents read it on a poster: +47 59 44 00 00."""
-    try:
-        parsed = phonenumbers.parse(number, "NO")
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
 async def poster(app, args) -> None:
     from ..app import telegram_username
     from ..channels.twilio import configured as sms_configured
@@ -74,11 +60,11 @@ async def poster(app, args) -> None:
         if username is None:
             raise CommandError("set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) for the poster's deep link")
         try:
-            link = TELEGRAM_LINK.format(username=username, payload=start_payload(area.slug, args.source))
+            link = telegram_link(username, area.slug, args.source)
         except BadSource as problem:
             raise CommandError(f"--source: {problem}") from None
         number = settings.twilio_from_number if sms_configured(settings) else None
-        sms = layout.Sms(layout.sms_keyword(area), display_number(number)) if number else None
+        sms = layout.Sms(layout.sms_keyword(area), layout.display_number(number)) if number else None
     try:
         pdf = layout.poster_pdf(area, link=link, langs=langs, kind=layout.RESULTS if args.results else layout.JOIN, sms=sms)
     except layout.PosterError as problem:

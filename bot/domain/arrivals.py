@@ -15,6 +15,7 @@ SOURCE_SEPARATOR = "_"  # slugs never contain it
 FROM_LINK = "link"
 FROM_KEYWORD = "keyword"
 RESERVED_SOURCES = frozenset({FROM_LINK, FROM_KEYWORD})
+TELEGRAM_LINK = "https://t.me/{username}?start={payload}"
 
 
 class BadSource(ValueError):
@@ -34,6 +35,12 @@ def check_source(code: str) -> str:
 def start_payload(area_slug: str, source: str | None = None) -> str:
     """What follows `?start=` in a deep link: the area, and the source when there is one."""
     return f"{area_slug}{SOURCE_SEPARATOR}{check_source(source)}" if source else area_slug
+
+
+def telegram_link(username: str, area_slug: str, source: str | None = None) -> str:
+    """The deep link a poster's QR code holds: the bot opens with the area (and source)
+    chosen. BadSource when the source breaks the rule."""
+    return TELEGRAM_LINK.format(username=username, payload=start_payload(area_slug, source))
 
 
 def parse_payload(payload: str) -> tuple[str, str | None]:

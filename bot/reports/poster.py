@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import phonenumbers
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -56,6 +57,15 @@ class Sms:
 def sms_keyword(area: Area) -> str:
     """What a resident sends by SMS to start with this area preselected."""
     return area.slug.upper()
+
+
+def display_number(number: str) -> str:
+    """+4759440000 as residents read it on a poster: +47 59 44 00 00."""
+    try:
+        parsed = phonenumbers.parse(number, "NO")
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _font_stack(locale: str) -> str:

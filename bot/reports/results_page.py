@@ -21,7 +21,7 @@ from ..areas import Area
 from ..domain.dugnad import event_title
 from ..domain.media import MEDIA_REF
 from ..domain.publishing import RESULTS_PATH, public_summary, results_url
-from ..domain.arrivals import start_payload
+from ..domain.arrivals import telegram_link
 from ..models import Idea, utcnow
 from ..text.labels import idea_statuses
 from ..text.resident import DEFAULT_LOCALE, LANGUAGE_NAMES, Text
@@ -123,8 +123,7 @@ def routes(app: App, telegram_bot=None) -> list[Route]:
         locale = locale if locale in LANGUAGE_NAMES else DEFAULT_LOCALE
         async with app.sessions() as session:
             results = await area_results(session, area.slug, now=utcnow(), timezone=settings.timezone)
-        telegram = (f"https://t.me/{settings.telegram_bot_username}?start={start_payload(area.slug)}"
-                    if settings.telegram_bot_username else None)
+        telegram = telegram_link(settings.telegram_bot_username, area.slug) if settings.telegram_bot_username else None
         return HTMLResponse(page_html(area, results, locale, base="", telegram=telegram), headers=HEADERS)
 
     async def poster_pdf(request: Request) -> Response:

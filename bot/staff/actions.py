@@ -39,12 +39,14 @@ async def answer_idea(
     change = await ideas.answer_idea(
         session, idea, status, note=note, staff_id=staff_id, template=template, template_param=template_param, now=now
     )
-    if status == IDEA_DONE and not was_done:  # its followers are asked "Is it fixed?" a day later
+    became_done = status == IDEA_DONE and not was_done
+    if became_done:  # its followers are asked "Is it fixed?" a day later
         followup.schedule_question(session, idea, timezone=timezone, now=now)
     followers = await ideas.followers(session, idea)
     told = await notices.idea_news(session, idea, change, followers, timezone=timezone, now=now,
                                    note_language=note_language)
-    await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
+    if became_done:  # a published idea's link goes once, when it is done
+        await tell_results_link(session, idea, timezone=timezone, base_url=base_url, now=now)
     return told
 
 

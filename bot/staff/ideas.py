@@ -212,6 +212,7 @@ async def _record_answer(desk: Desk, data: dict, note: str | None) -> None:
         told = await actions.answer_idea(
             desk.session, idea, data["status"], note=note, timezone=desk.tz, staff_id=desk.staff.id,
             template=data.get("template"), template_param=data.get("param"), note_language=t.locale,
+            base_url=desk.public_base_url,
         )
     except ideas.TransitionRefused as refused:
         desk.tell(str(refused))

@@ -97,7 +97,7 @@ async def test_admin_pages_are_closed_to_other_staff(page, live_server, sign_in)
     await sign_in(page, staff)
     nav = page.get_by_role("navigation", name="Skrivebordet")
     assert await nav.get_by_role("link").all_inner_texts() == [
-        "Innboks", "Trygghetskart", "Dugnader", "Resultater", "Melding til alle", "Eksport",
+        "Innboks", "Trygghetskart", "Dugnader", "Resultater", "Utadrettet arbeid", "Melding til alle", "Eksport",
     ]
     for path in ("/desk/staff", "/desk/audit"):
         response = await page.goto(path)

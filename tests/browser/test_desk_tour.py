@@ -25,6 +25,7 @@ def paths(found: dict) -> dict[str, str]:
         "impact": "/desk/impact",
         "broadcast": "/desk/broadcast",
         "exports": "/desk/exports",
+        "outreach": "/desk/outreach",
     }
 
 

@@ -19,12 +19,13 @@ from tests.factories import HOSTILE, make_hostile_world
 from tests.support import count, csrf, desk_pages, make_staff, sign_in
 
 POSTS = [route for route in PAGES if isinstance(route, Route) and "POST" in route.methods]
-WITH_IDS = [route for route in PAGES if isinstance(route, Route) and {"idea_id", "event_id"} & set(route.param_convertors)]
+WITH_IDS = [route for route in PAGES if isinstance(route, Route)
+            and {"idea_id", "event_id", "proposal_id"} & set(route.param_convertors)]
 
 
 def path_of(route: Route, ids: dict, staff_id: int = 1) -> str:
     """The route's path with the record ids of one area (`ids` from make_hostile_world)."""
-    values = {"idea_id": ids["idea"], "event_id": ids["event"], "staff_id": staff_id}
+    values = {"idea_id": ids["idea"], "event_id": ids["event"], "proposal_id": ids["proposal"], "staff_id": staff_id}
     return "/desk" + route.url_path_for(route.name, **{k: values[k] for k in route.param_convertors})
 
 
@@ -42,10 +43,12 @@ def test_the_routes_are_all_here():
     assert {route.name for route in POSTS} >= {
         "idea_preview", "idea_answer", "idea_you_said_we_did", "idea_invite", "dugnad_create", "dugnad_change",
         "dugnad_cancel", "dugnad_invite", "dugnad_attendance", "broadcast_review", "broadcast_send", "logout",
-        "language", "staff_add", "staff_remove", "staff_areas", "login_email"}
+        "language", "staff_add", "staff_remove", "staff_areas", "login_email", "idea_publish", "idea_unpublish",
+        "proposal_approve", "proposal_decline"}
     assert {route.name for route in WITH_IDS} == {
         "idea", "idea_preview", "idea_answer", "idea_you_said_we_did", "idea_you_said_we_did_preview", "idea_invite",
-        "idea_duplicate", "idea_photo", "dugnad", "dugnad_edit", "dugnad_change", "dugnad_cancel", "dugnad_invite", "dugnad_attendance"}
+        "idea_duplicate", "idea_photo", "dugnad", "dugnad_edit", "dugnad_change", "dugnad_cancel", "dugnad_invite",
+        "dugnad_attendance", "idea_publish", "idea_unpublish", "proposal_approve", "proposal_decline"}
 
 
 async def test_every_post_needs_a_valid_csrf_token(app, client):
@@ -84,13 +87,15 @@ async def test_another_areas_records_are_not_found_on_any_route(app, client):
             assert (await client.get(path)).status_code == 404, path
         else:
             form = {"csrf_token": token, "status": "reviewing", "event": str(toyen["event"]), "came": "1",
-                    "date": "2030-01-01", "start": "10:00", "end": "12:00", "place": "Her"}
+                    "date": "2030-01-01", "start": "10:00", "end": "12:00", "place": "Her", "capacity": "5",
+                    "summary": "Ferdig", "note": "Nei"}
             assert (await client.post(path, data=form)).status_code == 404, path
     for path, form in (("/desk/dugnads", {"area": "toyen", "title": "X"}),
                        ("/desk/broadcast/review", {"area": "toyen", "text": "Hei"}),
                        ("/desk/broadcast/send", {"area": "toyen", "text": "Hei"})):
         assert (await client.post(path, data={"csrf_token": token, **form})).status_code == 404, path
     assert (await client.get("/desk/exports/download?kind=ideas&format=csv&area=toyen")).status_code == 404
+    assert (await client.get("/desk/outreach/poster?area=toyen&langs=nb")).status_code == 404
     assert await state(app) == before
     # The lists never show them either.
     for path in desk_pages(world):
@@ -164,6 +169,10 @@ async def test_every_staff_action_is_in_the_audit_log(app, client):
         (event + "/invite", {}),
         (event + "/cancel", {}),
         ("/desk/broadcast/send", {"area": "furuset", "text": "Hei"}),
+        (idea + "/publish", {"summary": "Nye benker"}),
+        (idea + "/unpublish", {}),
+        (f"/desk/outreach/proposals/{ids['proposal']}/approve", {"date": day, "start": "10:00", "end": "12:00",
+                                                                 "place": "Her", "capacity": "5"}),
     ]
     for path, form in steps:
         assert (await client.post(path, data={"csrf_token": token, **form})).status_code == 303, path
@@ -172,7 +181,7 @@ async def test_every_staff_action_is_in_the_audit_log(app, client):
         entries = list((await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars())
     assert [e.action for e in entries] == [
         "sign_in", "idea_answer", "you_said_we_did", "invite_helpers", "event_create", "event_change", "attendance",
-        "invite_helpers", "event_cancel", "broadcast", "export"]
+        "invite_helpers", "event_cancel", "broadcast", "idea_publish", "idea_unpublish", "proposal_approve", "export"]
     assert all(e.staff_name == "Kari" and e.at is not None for e in entries)
     log = await client.get("/desk/audit")
     assert log.status_code == 403  # Kari is no admin; an admin reads it (tests/desk/test_pages.py)

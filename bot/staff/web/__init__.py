@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import broadcast, dugnad_pages, exports, idea, impact, inbox, pages, safety_map, voices
+from . import broadcast, dugnad_pages, exports, idea, impact, inbox, outreach, pages, safety_map, voices
 from .desk import STATIC, Desk, DeskConfig, NavItem, environment, not_found, page
 from .security import AttemptLimiter, BodyLimit, SecurityHeaders
 
@@ -37,6 +37,7 @@ NAV = (
     NavItem("safety_map", _s("Safety map")),
     NavItem("dugnads", _s("Dugnads")),
     NavItem("impact", _s("Impact")),
+    NavItem("outreach", _s("Outreach")),
     NavItem("broadcast", _s("Broadcast")),
     NavItem("exports", _s("Exports")),
     NavItem("staff", _s("Staff"), admin=True),
@@ -54,6 +55,7 @@ PAGES: list[BaseRoute] = [
     *broadcast.routes,
     *exports.routes,
     *voices.routes,
+    *outreach.routes,
 ]
 
 
@@ -71,9 +73,12 @@ def create_desk(
     routes: list[BaseRoute] | None = None,
     photos: Callable[[str], Awaitable[bytes | None]] | None = None,
     as_sent: dict[str, Callable[[str], str]] | None = None,
+    bot_username: str | None = None,
+    sms_number: str | None = None,
 ) -> Starlette:
     """The desk as a Starlette app, to mount at /desk (bot/web.py does, giving it the
-    channels' `photos` fetcher and `as_sent` renderers: see DeskConfig)."""
+    channels' `photos` fetcher, `as_sent` renderers, the bot's username and the SMS
+    number: see DeskConfig)."""
     routes = list(PAGES if routes is None else routes)
     named = {getattr(route, "name", None) for route in routes}
     for item in NAV:
@@ -101,6 +106,8 @@ def create_desk(
         extra={"limiter": AttemptLimiter()},
         photos=photos,
         as_sent=dict(as_sent or {}),
+        bot_username=settings.telegram_bot_username or bot_username,
+        sms_number=sms_number,
     )
     return desk
 

@@ -91,6 +91,10 @@ class DeskConfig:
     # How a channel changes a text on its way out (SMS: typographic quotes made plain),
     # so a preview shows what a resident's phone shows.
     as_sent: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    # For posters and the outreach page: the bot's @username (Telegram deep links) and
+    # the number residents text, when SMS is configured; None otherwise.
+    bot_username: str | None = None
+    sms_number: str | None = None
 
 
 def config(request: Request) -> DeskConfig:

@@ -58,7 +58,8 @@ def read_event_form(desk: Desk, keys: tuple[str, ...]) -> EventForm:
         except ValueError as problem:
             result.errors[ask.key] = str(problem)
     if "date" in result.read and "start" in result.read:
-        start, _end = result.moments(desk.app.settings.timezone)
+        # The start alone: the end may be the field refused (before the start).
+        start = parse_local_moment(f"{result.read['date']} {result.read['start']}", desk.app.settings.timezone)
         if start <= utcnow():
             result.errors["date"] = t._s("The dugnad must start in the future.")
     return result

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...domain import dugnad
+from ...domain import dugnad, organisers
 from ...domain.queries import places_taken_column, waiting_column
 from ...models import (
     EVENT_SCHEDULED,
@@ -118,6 +118,8 @@ async def _event_page(desk: Desk, event: DugnadEvent, *, status_code: int = 200,
         max_hours=MAX_HOURS,
         notice=_notice(desk),
         error=error,
+        # A resident organises it (issue 19): what they wrote to the volunteers, counted.
+        organiser_messages=len(await organisers.event_messages(desk.session, event.id)) if event.organiser_name else 0,
     )
 
 

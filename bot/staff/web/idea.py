@@ -35,6 +35,7 @@ from .. import actions, previews
 from . import forms
 from .desk import Desk, config, page
 from .photos import KEPT, photo_kind
+from .publish import results_section
 from .shares import UNTRANSLATED, language_previews, share_views, untranslated, untranslated_notice
 from .translated import translated
 from .voices import kept_photo, players
@@ -146,6 +147,8 @@ async def render_idea(
         "similar": await similar_to(desk, idea),
         # The resident's voice messages, to play beside the words a machine wrote down from them.
         "voices": (await players(desk, "idea", [idea.id])).get(idea.id, []),
+        # Issue 19: on the area's public results page or not (templates/idea_results.html).
+        "results": results_section(desk, idea),
     }
     values.update(context)
     return desk.render(template, status_code=status_code, **values)
@@ -242,7 +245,7 @@ async def send_answer(desk: Desk) -> Response:
         told = await actions.answer_idea(
             desk.session, idea, answer.status, note=answer.note or None, timezone=desk.app.settings.timezone,
             staff_id=desk.staff.id, template=answer.chosen_template, template_param=answer.template_param,
-            note_language=desk.text.locale,
+            note_language=desk.text.locale, base_url=desk.app.settings.public_base_url,
         )
     except ideas.TransitionRefused:
         return await render_idea(desk, idea, status_code=400, answer=answer, answer_error=refusal(desk, answer))
