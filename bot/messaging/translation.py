@@ -268,8 +268,8 @@ async def translate_words(
     and kept in the cache, which is what sending reads. Never inside a transaction."""
     translator = app.translator
     wanted = sorted(language for language in targets if language != source)
-    if translator is None or not text.strip():
-        return {language: Rendition(language, None, "no translator") for language in wanted}
+    if translator is None or not text.strip():  # goes as written by design: nothing failed
+        return {language: Rendition(language, None) for language in wanted}
     found: dict[str, Rendition] = {}
     for language in wanted:
         async with app.sessions() as session:

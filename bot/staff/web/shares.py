@@ -6,7 +6,7 @@ each language's readers in groups (the author, supporters by channel, who opted 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import groupby
 
 from ...text.resident import LANGUAGE_NAMES, LOCALES, RTL_LOCALES
@@ -33,22 +33,16 @@ class ShareView:
     problem: str | None
 
 
-def quiet(desk: Desk, share: Share) -> Share:
-    """Without a translator (BENKEN_TRANSLATOR=none) staff's words go as written by design:
-    nothing failed, so the heading says nothing about it."""
-    return replace(share, problem=None) if desk.app.translator is None else share
-
-
 def heading(desk: Desk, share: Share) -> str:
     """The share's heading, its language's own name isolated (U+2068 … U+2069) so that
     "العربية: 1 resident" keeps its order in a left-to-right line."""
     name = LANGUAGE_NAMES[share.language]
-    return share_heading(desk.text, quiet(desk, share)).replace(name, f"\u2068{name}\u2069", 1)
+    return share_heading(desk.text, share).replace(name, f"\u2068{name}\u2069", 1)
 
 
 def share_views(desk: Desk, shares: list[Share]) -> list[ShareView]:
     return [ShareView(s.language, s.language in RTL_LOCALES, s.residents, heading(desk, s), s.text, s.segments,
-                      s.translated, quiet(desk, s).problem) for s in shares]
+                      s.translated, s.problem) for s in shares]
 
 
 async def untranslated(desk: Desk, text: str | None, residents) -> str | None:
