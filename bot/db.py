@@ -3,7 +3,9 @@ Alembic migrations run from code."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 from alembic import command
 from alembic.config import Config
@@ -11,10 +13,14 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from .db_sqlite import one_trip_per_statement
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 # How long SQLite waits for another writer before giving up: a webhook burst or the
 # scheduler may hold the write lock for a moment, and a resident must not see an error.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The execution option of a transaction that only reads (see `reading`).
+READ_ONLY = {"benken_read_only": True}
 
 
 class DatabaseError(RuntimeError):
@@ -44,6 +50,7 @@ def create_engine(url: str) -> AsyncEngine:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record):
+        one_trip_per_statement(dbapi_connection)
         # We issue BEGIN ourselves (below), so the driver must not.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -62,12 +69,24 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def on_begin(conn):
         # IMMEDIATE takes the write lock at the start, so two transactions never both read
         # "one place left" and then both write; the second waits (busy_timeout) instead of
-        # failing on a stale snapshot. Nearly every transaction here writes anyway.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # failing on a stale snapshot. Nearly every transaction here writes anyway; one that
+        # only reads (`reading`) takes a snapshot and neither waits for nor holds up writers.
+        read_only = conn.get_execution_options().get("benken_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that only reads. On SQLite its transaction does not take the write lock
+    (WAL readers see a snapshot), so a long read does not hold up the writers; a write in
+    it would fail when another writer is busy, so it must not write."""
+    async with sessions() as session:
+        await session.connection(execution_options=READ_ONLY)
+        yield session
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,0 +1,117 @@
+"""SQLite through aiosqlite with one trip to its thread per statement.
+
+SQLAlchemy's aiosqlite adapter makes three or four trips for each statement (open a
+cursor, execute, fetch, close), and every trip wakes the event loop from another thread.
+On a Telegram message's handful of statements that was the largest part of the CPU time
+Benken spent beyond a bare echo bot. Here a statement's cursor is opened, executed, read
+and closed in one function run on aiosqlite's thread. Server-side cursors (`stream`) keep
+SQLAlchemy's own class. Used only where aiosqlite has the connection internals relied on
+(`_execute`, `_conn`, there since its first releases); otherwise the stock adapter stays.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.util import EMPTY_DICT
+
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
+    _awaitable_cursor_close = False
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection):
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # nothing is opened until a statement runs
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description = None
+        self._rowcount = -1
+        self._lastrowid = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> None:
+        raw = self._connection._conn
+
+        def run() -> tuple:
+            cursor = raw.cursor()
+            try:
+                if parameters is None:
+                    cursor.execute(operation)
+                else:
+                    cursor.execute(operation, parameters)
+                rows = cursor.fetchall() if cursor.description else ()
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+            finally:
+                cursor.close()
+
+        async with self._adapt_connection._execute_mutex:
+            self._description, self._rowcount, self._lastrowid, rows = await self._connection._execute(run)
+        self._rows = collections.deque(rows)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
+        raw = self._connection._conn
+
+        def run() -> tuple:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(operation, seq_of_parameters)
+                return cursor.description, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        async with self._adapt_connection._execute_mutex:
+            self._description, self._rowcount, self._lastrowid = await self._connection._execute(run)
+
+    async def _async_soft_close(self) -> None:
+        """Nothing is open between statements."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def nextset(self) -> None:
+        return None
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneTripCursor
+
+
+def one_trip_per_statement(dbapi_connection: Any) -> None:
+    """Switch a new aiosqlite connection of SQLAlchemy's to OneTripCursor, where it can."""
+    driver = getattr(dbapi_connection, "_connection", None)
+    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection and all(
+        hasattr(driver, name) for name in ("_execute", "_conn")
+    ):
+        dbapi_connection.__class__ = OneTripConnection
+
+
+
