@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.messages import Choice, Outbound
 
+from ..db import reading
 from ..domain.quiet import is_quiet
 from ..domain.queries import upsert
 from ..domain.residents import set_opted_out
@@ -45,7 +46,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8  # with the backoff below: about 20 minutes of trying
 BACKOFF_FIRST = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=10)
-CLAIM_BATCH = 500  # a batch covers about a second at a paid broadcast's pace, more at 30/s
+CLAIM_BATCH = 250  # rows claimed at a time; the drain claims the next ones while these go
+LOAD_PART = 50  # claimed rows built into objects at a time
 
 # What a channel says about one send.
 SENT = "sent"
@@ -239,16 +241,22 @@ def recipient_of(message: OutboxMessage, resident: Resident | None, staff: Staff
 
 
 async def load(app: App, ids: list[int]) -> list[tuple[OutboxMessage, Recipient | None, bool]]:
-    """The claimed messages in order, each with its address and whether its resident opted out."""
-    async with app.sessions() as session:
-        rows = await session.execute(
+    """The claimed messages in order, each with its address and whether its resident opted
+    out. Read in parts of LOAD_PART rows, so that building them never holds up the event
+    loop (and the channels' pace) for long."""
+    loaded = []
+    async with reading(app.sessions) as session:
+        rows = await session.stream(
             select(OutboxMessage, Resident, Staff)
             .outerjoin(Resident, Resident.id == OutboxMessage.resident_id)
             .outerjoin(Staff, Staff.id == OutboxMessage.staff_id)
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.priority, OutboxMessage.id)
+            .execution_options(yield_per=LOAD_PART)
         )
-        return [(m, recipient_of(m, r, s), bool(r and r.opted_out)) for m, r, s in rows.all()]
+        async for part in rows.partitions():
+            loaded += [(m, recipient_of(m, r, s), bool(r and r.opted_out)) for m, r, s in part]
+    return loaded
 
 
 # Recording ------------------------------------------------------------------------------------
@@ -256,27 +264,35 @@ async def load(app: App, ids: list[int]) -> list[tuple[OutboxMessage, Recipient 
 
 async def mark_sending(app: App, ids: list[int]) -> None:
     """From here on these messages may reach the provider: after a crash none is repeated."""
-    if not ids:
-        return
-    async with app.sessions() as session, session.begin():
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(status=OUTBOX_SENDING, attempts=OutboxMessage.attempts + 1)
-        )
+    await settle(app, sending=ids, now=utcnow())
 
 
 async def record(app: App, results: list[tuple[OutboxMessage, SendResult]], *, now: datetime) -> None:
-    """Store what the channels said about sent messages, all in one transaction: the sent
-    in one statement, the rest (retries with their wait, failures, opt-outs) after it.
-    `message.attempts` is the count before this send."""
+    """Store what the channels said about sent messages, all in one transaction."""
+    await settle(app, results=results, now=now)
+
+
+async def settle(
+    app: App, *, sending: list[int] = (), results: list[tuple[OutboxMessage, SendResult]] = (), now: datetime
+) -> None:
+    """One transaction for the drain's bookkeeping: mark the messages about to go `sending`
+    (from then on none is repeated after a crash) and store what the channels said about
+    sent ones: the sent in one statement, the rest (retries with their wait, failures,
+    opt-outs) after it. `message.attempts` is the count before this send."""
+    if not sending and not results:
+        return
+    table = OutboxMessage.__table__
     sent = [
         {"b_id": m.id, "b_provider_id": r.provider_message_id, "b_error": (r.error or "")[:300] or None}
         for m, r in results if r.outcome == SENT
     ]
     async with app.sessions() as session, session.begin():
+        if sending:
+            await session.execute(
+                update(table).where(table.c.id.in_(sending))
+                .values(status=OUTBOX_SENDING, attempts=table.c.attempts + 1)
+            )
         if sent:
-            table = OutboxMessage.__table__
             await session.execute(
                 update(table).where(table.c.id == bindparam("b_id"))
                 .values(status=OUTBOX_SENT, sent_at=now, provider_message_id=bindparam("b_provider_id"),
