@@ -10,7 +10,16 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.channels.telegram_limits import BULK, CATCH_UP_SECONDS, CHAT_MARGIN, OVERALL_MARGIN, BotRateLimiter, Pacer
+from bot.channels.telegram_limits import (
+    BULK,
+    CATCH_UP_SECONDS,
+    CHAT_MARGIN,
+    LATE_AT_MOST,
+    OVERALL_MARGIN,
+    BotRateLimiter,
+    Bulk,
+    Pacer,
+)
 
 
 async def test_slots_are_evenly_spaced_not_a_second_at_once():
@@ -81,3 +90,78 @@ async def test_the_overall_pace_keeps_a_margin_under_the_limit():
     # 30 sends to 30 chats: 29 intervals of the paced rate, which is under the limit by the
     # margin (jitter on the way cannot then bunch them past Telegram's count).
     assert times[-1] - times[0] >= 29 / (100 * (1 - OVERALL_MARGIN)) - 0.005
+
+
+async def test_the_outbox_mark_is_made_in_the_lead_and_the_request_waits_for_its_slot():
+    pacer, seen = Pacer(20, lead=0.04), []  # a slot every 50 ms, given 40 ms early
+
+    async def one(n):
+        async def ready():
+            seen.append(("mark", n, time.monotonic()))
+            await asyncio.sleep(0.03)  # a commit that takes a while, inside the lead
+
+        async with pacer.turn(False, ready):
+            seen.append(("send", n, time.monotonic()))
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(n) for n in range(6)))
+    sends = [t for kind, _n, t in seen if kind == "send"]
+    marks = {n: t for kind, n, t in seen if kind == "mark"}
+    # The slow marks did not push the sends together: still one every 50 ms …
+    assert all(b - a >= 0.05 - 0.004 for a, b in zip(sends, sends[1:]))
+    # … and each send's mark was made before the send's slot came, not after.
+    send_of = {n: t for kind, n, t in seen if kind == "send"}
+    assert all(marks[n] < send_of[n] - 0.02 for n in range(1, 6))
+    assert sends[-1] - started < 6 * 0.05 + 0.03  # nothing lost to the marks either
+
+
+async def test_a_request_a_stall_made_late_takes_a_new_slot_rather_than_go_in_a_bunch():
+    pacer, sends = Pacer(50, lead=0.01), []  # a slot every 20 ms
+
+    async def one(n):
+        async def ready():
+            if n < 3:  # the first three marks hang far longer than the lead allows
+                await asyncio.sleep(LATE_AT_MOST + 0.05)
+
+        async with pacer.turn(False, ready):
+            sends.append((n, time.monotonic()))
+
+    await asyncio.gather(*(one(n) for n in range(8)))
+    times = sorted(t for _n, t in sends)
+    # The late ones did not go at once when their marks were done: every send keeps the pace.
+    assert all(b - a >= 0.02 - 0.004 for a, b in zip(times, times[1:]))
+    assert sorted(n for n, _t in sends) == list(range(8))  # and every one went
+
+
+async def test_no_more_than_the_limit_may_have_reached_telegram_in_any_second():
+    # 200 slots a second, but at most 10 requests in any second counted by their answers:
+    # slow answers (the far end busy, the network slow) hold the next requests back.
+    limiter, log = BotRateLimiter(per_chat=1000, overall=10), []
+    limiter._overall = Pacer(200, most_per_second=10)
+
+    async def call(chat_id):
+        async def callback():
+            log.append(time.monotonic())
+            await asyncio.sleep(0.3)  # Telegram answers after 300 ms
+            return True
+
+        return await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat_id}, BULK)
+
+    await asyncio.gather(*(call(chat) for chat in range(1, 16)))
+    # Requests 11-15 waited until the first answers were a full second old.
+    assert log[10] - log[0] >= 1.3 - 0.01
+    assert max(sum(1 for t in log if start <= t < start + 1.0) for start in log) <= 10
+
+
+async def test_a_failed_mark_stops_the_send():
+    limiter, log = BotRateLimiter(per_chat=1000, overall=1000), []
+
+    async def ready():
+        raise RuntimeError("database gone")
+
+    async def callback():
+        log.append("sent")
+
+    with pytest.raises(RuntimeError):
+        await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 5}, Bulk(ready))
+    assert log == []
