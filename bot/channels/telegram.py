@@ -48,7 +48,7 @@ from ..providers.media_store import seconds_of
 from ..text.resident import LANGUAGE_NAMES
 from .telegram_http import AiohttpRequest
 from .telegram_staff import TelegramStaffDesk
-from .telegram_api import MAX_TEXT, escaped_pieces, split_html, surely_not_delivered, with_retries
+from .telegram_api import MAX_TEXT, escaped_pieces, send_text, split_html, surely_not_delivered, with_retries
 from .telegram_limits import CHAT_PER_SECOND, BotRateLimiter, Bulk, seconds
 
 if TYPE_CHECKING:
@@ -152,8 +152,7 @@ async def send(bot: Bot, chat_id: int, message: Outbound, *, clear_keyboard: boo
     for text, markup in render(message):
         if markup is None and clear_keyboard:
             markup, clear_keyboard = ReplyKeyboardRemove(), False
-        sent = await with_retries(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        ids.append(sent.message_id)
+        ids.append(await send_text(bot, chat_id, text, reply_markup=markup))
     return ids
 
 
@@ -273,10 +272,6 @@ class TelegramSender:
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False):
         self.bot, self.paid_broadcast = bot, paid_broadcast
 
-    def _limited(self, ready: Ready | None) -> dict:
-        """What to tell the rate limiter (only the Application's bot has one)."""
-        return {"rate_limit_args": Bulk(ready)} if isinstance(self.bot, ExtBot) else {}
-
     async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult:
         # A staff report was escaped when it was laid out; anything else shows as written.
         pieces = split_html(message.text) if message.format == HTML else escaped_pieces(message.text)
@@ -287,13 +282,12 @@ class TelegramSender:
         try:
             for number, piece in enumerate(pieces):
                 # `ready` once, when the first piece's turn has come (the limiter calls it).
-                pace = self._limited(ready if number == 0 else None)
-                if not pace and number == 0:
+                limited = isinstance(self.bot, ExtBot)
+                if not limited and number == 0:
                     await ready()
                 last = number == len(pieces) - 1
-                sent = await with_retries(self.bot.send_message, recipient.address, piece, parse_mode=ParseMode.HTML,
-                                          reply_markup=markup if last else None, **pace, **extra)
-                ids.append(sent.message_id)
+                ids.append(await send_text(self.bot, recipient.address, piece, reply_markup=markup if last else None,
+                                           rate_limit_args=Bulk(ready if number == 0 else None), **extra))
         except Forbidden as problem:
             return SendResult(OPTED_OUT, error=str(problem)[:200])
         except RetryAfter as problem:
