@@ -7,6 +7,7 @@ run on a schedule. Nothing else constructs clients; everything opened here is cl
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -160,7 +161,20 @@ def warm_up_language_id() -> None:
     A daemon thread: a command that ends sooner does not wait for it."""
     from .text import language_id
 
-    threading.Thread(target=language_id.warm_up, name="language-id", daemon=True).start()
+    def warm_up() -> None:
+        language_id.warm_up()
+        settle_memory()  # the models are in: they are kept out of full collections too
+
+    threading.Thread(target=warm_up, name="language-id", daemon=True).start()
+
+
+def settle_memory() -> None:
+    """Keep what is loaded by now (modules, catalogs, models, the bot) out of the garbage
+    collector's full passes, which otherwise walk it all again and again: such a pass stopped
+    the event loop for about 100 ms, long enough to send a broadcast's messages in a bunch.
+    `run` and `serve` call it once started; garbage is collected first, not kept forever."""
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from .app import App, Job, open_runtime, recurring_jobs, warm_up_language_id
+from .app import App, Job, open_runtime, recurring_jobs, settle_memory, warm_up_language_id
 from .channels.telegram_limits import seconds
 from .messaging import outbox
 
@@ -61,6 +61,7 @@ async def run(app: App) -> None:
         # Before the first drain: what this worker left half-sent when it stopped is settled
         # at once (claimed goes back to the queue, in flight is never resent).
         await outbox.recover_interrupted(app, worker=runtime.worker)
+        settle_memory()
         zone = ZoneInfo(app.settings.timezone)
         for job in recurring_jobs(runtime):
             callback = _job_callback(job)

@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
 from telegram import Update
 
-from .app import App, Runtime, open_app, open_runtime, recurring_jobs, run_loop, warm_up_language_id
+from .app import App, Runtime, open_app, open_runtime, recurring_jobs, run_loop, settle_memory, warm_up_language_id
 from .messaging import outbox
 from .models import utcnow
 from .settings import Settings
@@ -64,6 +64,7 @@ async def serve(app: App, host: str, port: int, *, sock: socket.socket | None = 
         # at once (claimed goes back to the queue, in flight is never resent).
         await outbox.recover_interrupted(app, worker=runtime.worker)
         web = create_web(app, runtime.metrics, runtime.telegram_channel)
+        settle_memory()
         server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="info", backlog=LISTEN_BACKLOG))
         scheduler = schedule(runtime)
         scheduler.start()
