@@ -2,7 +2,7 @@
 
 10,000 outbox messages (each text carries a unique id, ``[B-00042]``) to Telegram
 residents: most chats get one, a few get twenty. They are drained by the product's own
-`sending.drain_once` (called until nothing is left, as the scheduled drain does) with
+scheduled drain, `sending.drain` (called again until nothing is left), with
 `TelegramSender`, through a PTB bot built as the product builds it (aiohttp backend,
 `BotRateLimiter(per_chat=1*S, overall=30*S)`, Telegram's limits scaled by S), against the
 project's `FakeTelegram(enforce_limits=True, scale=S)` in its own process, which answers
@@ -84,6 +84,12 @@ async def fill_outbox(app, messages: int, seed: int = 7) -> int:
     return HEAVY_EACH
 
 
+def settle_memory() -> None:
+    from bot.app import settle_memory as settle
+
+    settle()
+
+
 def build_bot(base_url: str, scale: float, share: float = 1.0):
     """A PTB Application built as the product builds it (aiohttp backend, BotRateLimiter),
     with Telegram's limits scaled by `scale` and this process's `share` of the overall rate."""
@@ -112,8 +118,8 @@ class Counting:
 
 
 async def drain_all(app, senders, clock_now, deadline: float, worker=None) -> None:
-    """The product's drain_once until nothing is left (bounded by a deadline), as the
-    scheduled `sending.drain` does, on the simulated clock; pending retries are waited for."""
+    """The product's scheduled drain (`sending.drain`) until nothing is left (bounded by a
+    deadline), on the simulated clock; pending retries are waited for."""
     from sqlalchemy import func, select
 
     from bot.messaging import outbox, sending
@@ -121,7 +127,8 @@ async def drain_all(app, senders, clock_now, deadline: float, worker=None) -> No
 
     worker = worker or outbox.SINGLE
     while time.monotonic() < deadline:
-        if await sending.drain_once(app, senders, now=clock_now(), worker=worker) == 0:
+        if await sending.drain(app, senders, clock=clock_now, worker=worker,
+                               limit_seconds=max(0.0, deadline - time.monotonic())) == 0:
             async with app.sessions() as session:
                 pending = (await session.execute(
                     select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OUTBOX_PENDING)
@@ -202,6 +209,7 @@ async def broadcast_scenario(
         result.update(drain_parameters())
         sql = SqlCounter(app.engine)
         base = noon_tomorrow()
+        settle_memory()  # as `benken run` and `serve` do once started, before any broadcast
         cpu_started, started = cpu_seconds(), time.monotonic()
 
         def clock_now() -> datetime:
@@ -224,10 +232,14 @@ async def broadcast_scenario(
 
 def drain_parameters() -> dict[str, Any]:
     """How the product's drain works in the code being measured."""
-    from bot.messaging import outbox, sending
+    from bot.channels import telegram_limits as limits
+    from bot.messaging import sending
 
-    return {"drain_claim_batch": outbox.CLAIM_BATCH, "drain_concurrent_sends": sending.CONCURRENT_RECIPIENTS,
-            "drain_mark_window_ms": sending.MARK_WINDOW * 1000, "drain_record_every": sending.RECORD_EVERY}
+    return {"drain_claim_batch": sending.CLAIM_BATCH, "drain_claim_ahead": sending.CLAIM_AHEAD,
+            "drain_concurrent_sends": sending.CONCURRENT_RECIPIENTS,
+            "drain_mark_window_ms": sending.MARK_WINDOW * 1000, "drain_record_every": sending.RECORD_EVERY,
+            "limiter_margin": limits.OVERALL_MARGIN, "limiter_window_margin": limits.WINDOW_MARGIN,
+            "limiter_lead_ms": limits.LEAD * 1000, "limiter_late_ms": limits.LATE_AT_MOST * 1000}
 
 
 def allowed_rate(messages: int, busiest: int, scale: float) -> float:
@@ -266,6 +278,7 @@ async def restart_first_life(database_url: str, fake_base_url: str, scale: float
         open_app(settings_for(database_url), migrate=False))
     busiest = await fill_outbox(app, messages)
     base = noon_tomorrow()
+    settle_memory()  # as `benken run` and `serve` do once started, before any broadcast
     cpu_started, started = cpu_seconds(), time.monotonic()
 
     def clock_now() -> datetime:
@@ -299,6 +312,7 @@ async def restart_second_life(database_url: str, fake_base_url: str, scale: floa
     result: dict[str, Any] = {}
     async with open_app(settings_for(database_url), migrate=False) as app:
         base, offset = noon_tomorrow(), [clock_seconds + 0.5]
+        settle_memory()  # as `benken run` and `serve` do once started, before any broadcast
         cpu_started, started = cpu_seconds(), time.monotonic()
 
         def clock_now() -> datetime:
@@ -366,9 +380,9 @@ async def restart_run(dbs, scale: float, messages: int, restart_after: int) -> d
     elapsed = first["seconds"] + second["seconds"]
     sent = stats["by_method_status"].get("sendMessage 200", 0)
     result.update({k: v for k, v in second.items() if k not in ("seconds", "cpu_share", "maxrss_mb")})
+    result.update({k: v for k, v in first.items() if k.startswith(("drain_", "limiter_"))})
     result.update(
         scale=scale, messages=messages, mode="restart", cancelled_after_sends=first["cancelled_after_sends"],
-        drain_claim_batch=first["drain_claim_batch"], drain_concurrent_sends=first["drain_concurrent_sends"],
         allowed_per_second=first["allowed_per_second"], seconds=elapsed, sent_per_second=sent / elapsed,
         share_of_allowed=sent / elapsed / first["allowed_per_second"], http_429=stats["limit_violations"],
         http_429_in_busy_chats=sum(v for k, v in refused.items() if k in heavy),
@@ -400,6 +414,7 @@ async def sender_process(database_url: str, fake_base_url: str, scale: float, in
         await application.initialize()
         worker, base = Worker(f"bench:{index}", index, count), noon_tomorrow()
         sql = SqlCounter(app.engine)
+        settle_memory()  # as `benken serve` does once started, before any broadcast
         await asyncio.sleep(max(0.0, start_at - time.time()))
         began, cpu_began = time.time(), cpu_seconds()
 
@@ -443,7 +458,7 @@ async def senders_run(dbs, scale: float, messages: int, count: int = 2) -> dict[
         http_429=stats["limit_violations"], late_start_s=max(w["began"] for w in workers) - start_at,
         workers=[{k: w[k] for k in ("cpu_share", "maxrss_mb", "transactions")} for w in workers],
         cpu_share=sum(w["cpu_share"] for w in workers), maxrss_mb=max(w["maxrss_mb"] for w in workers),
-        transactions_per_message=sum(w["transactions"] for w in workers) / messages,
+        transactions_per_message=sum(w["transactions"] for w in workers) / messages, **drain_parameters(),
     )
     refused = stats.get("refused_by_chat", {})
     heavy = {str(USER_BASE + messages - HEAVY_CHATS * HEAVY_EACH + i) for i in range(HEAVY_CHATS)}

@@ -236,6 +236,10 @@ async def telegram_scenario(
                 application = build_application(app, per_chat_per_second=1000)
         application.add_error_handler(on_error)
         await stack.enter_async_context(application)  # initialize: getMe
+        if app is not None:
+            from bot.app import settle_memory
+
+            settle_memory()  # as `benken run` does once started (the echo bot is PTB as it comes)
         per_resident = telegram_updates(residents, application.bot, update_id_base)
         warm_updates = telegram_updates(warm, application.bot, update_id_base + 5_000_000)
         if start_at is None:  # workers that start together warm up on their own residents anyway

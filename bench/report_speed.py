@@ -231,14 +231,11 @@ def _held_back(x: dict) -> str:
                        "unscaled, i.e. S seconds of the scaled run's time)")
     if x["cpu_share"] > 0.85 * x.get("senders", 1):
         reasons.append(f"CPU: {x['cpu_share']:.2f} of a core busy")
-    reasons.append("the limiter keeps a 3 % margin under Telegram's overall limit (`OVERALL_MARGIN`), 3 points")
-    reasons.append(
-        "the rest is the drain's pause between batches: the limiter waits while a batch's last results are "
-        "recorded and the next 500 rows are claimed and loaded (timing the limiter's slots in a run like this one "
-        "found 20 pauses of 25-125 ms, 1.2 s of 18 s). Tried and dropped: claiming the next batch while the last "
-        "sends go (the pauses went, but the claim held up the `sending` marks of sends already given a slot, so "
-        "they reached Telegram bunched and drew 429s), a 1 % margin (429s with two senders), and giving missed "
-        "slots back within a one-second window (429s)")
+    reasons.append(f"the limiter keeps a {x.get('limiter_margin', 0.03):.0%} margin under Telegram's overall "
+                   "limit (`OVERALL_MARGIN`)")
+    reasons.append("the rest: requests a stall made later than their slot take a new one (the old slot goes "
+                   "unused), the last check holds requests back while slow answers keep earlier ones counted, "
+                   "and the first claim and the last chat's messages at the start and end")
     return " Held back by: " + "; ".join(reasons) + "."
 
 
@@ -247,7 +244,7 @@ def part2(part: dict, facts: dict | None) -> list[str]:
     lines = [
         f"**How.** {s['messages']:,} pending outbox rows (bulk insert) to Telegram residents: "
         f"{s['messages'] - 100:,} chats get one message, 5 chats get 20 each, spread through the queue; each text carries a unique id `[B-00042]`. Drained by "
-        "the product's `sending.drain_once` (called until nothing is pending, as the scheduled drain does) with "
+        "the product's scheduled drain, `sending.drain` (called again until nothing is pending), with "
         "`TelegramSender` through a PTB bot built as the product builds it (aiohttp, "
         f"`BotRateLimiter(per_chat=1*S, overall=30*S)`), S = {s['scale']:g}, against "
         f"`FakeTelegram(enforce_limits=True, scale={s['scale']:g})` in its own process (429 when a chat gets "
@@ -267,13 +264,19 @@ def part2(part: dict, facts: dict | None) -> list[str]:
         lines.append(_broadcast_row(f"{p['senders']} sender processes (PostgreSQL)", p))
     lines += [
         "",
-        f"**The drain.** `drain_once` claims {s.get('drain_claim_batch')} rows at a time for this worker, sends for "
-        f"up to {s.get('drain_concurrent_sends')} recipients side by side (each recipient's messages in order), marks "
-        f"each message `sending` just before its request goes (the marks of sends ready within "
-        f"{s.get('drain_mark_window_ms', 0):g} ms share one transaction) and records results every "
-        f"{s.get('drain_record_every')} messages: {s.get('transactions_per_message', 0):.3f} transactions per message "
-        f"here. The limiter gives evenly spaced slots 3 % under the overall limit and paces each chat from "
-        f"Telegram's previous answer.{_held_back(s)}",
+        f"**The drain.** `sending.drain` claims {s.get('drain_claim_batch')} rows at a time for this worker and "
+        f"claims the next ones while these go (when fewer than {s.get('drain_claim_ahead')} recipients wait for "
+        f"a turn), sends for up to {s.get('drain_concurrent_sends')} recipients side by side (each recipient's "
+        "messages in order, across claims), marks each message `sending` before its request goes (the marks "
+        f"made within {s.get('drain_mark_window_ms', 0):g} ms share one transaction, with the results that came "
+        f"in meanwhile): {s.get('transactions_per_message', 0):.3f} transactions per message here. The limiter "
+        f"gives evenly spaced slots {s.get('limiter_margin', 0.03):.0%} under the overall limit, each "
+        f"{s.get('limiter_lead_ms', 0):g} ms before its time so that the mark is committed by then; a request "
+        f"later than {s.get('limiter_late_ms', 0):g} ms past its slot (a stall) takes a new slot instead of going "
+        "in a bunch; and the last check before each request lets no more than "
+        f"{1 - s.get('limiter_window_margin', 0.01):.0%} of the limit be on their way or answered within the last "
+        "second (a request's arrival lies between its sending and its answer, so a slow answer keeps it counted). "
+        f"Each chat is paced from Telegram's previous answer.{_held_back(s)}",
     ]
     if r:
         left, now = r["left_unfinished_at_restart"], r["recovered_at_immediate_restart"]
