@@ -219,7 +219,8 @@ class BotRateLimiter(BaseRateLimiter[Bulk]):
             try:
                 if isinstance(chat_id, int) and chat_id > 0:
                     return await self._private(chat_id, pacer, urgent, ready, callback, args, kwargs)
-                async with self._groups.setdefault(chat_id, AsyncLimiter(GROUP_PER_MINUTE, 60)), pacer.turn(urgent, ready):
+                group = self._groups.setdefault(chat_id, AsyncLimiter(GROUP_PER_MINUTE, 60))
+                async with group, pacer.turn(urgent, ready):
                     return await callback(*args, **kwargs)
             except RetryAfter as told:
                 wait = seconds(told.retry_after) + 0.1

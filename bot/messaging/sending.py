@@ -167,7 +167,7 @@ class _Drain:
             queue = self.queues[key]
             try:
                 await self.send_in_order(queue)
-            except Exception as problem:  # recording failed: what is left stays claimed, for recovery
+            except Exception as problem:  # a bug must not stop the others: the rest stays claimed, for recovery
                 log.exception("outbox: a recipient's messages stopped half-way")
                 self.problem = self.problem or problem
                 self.held -= len(queue)
