@@ -232,6 +232,7 @@ async def broadcast_scenario(
 
 def drain_parameters() -> dict[str, Any]:
     """How the product's drain works in the code being measured."""
+    from bot.channels import pacing
     from bot.channels import telegram_limits as limits
     from bot.messaging import sending
 
@@ -239,7 +240,7 @@ def drain_parameters() -> dict[str, Any]:
             "drain_concurrent_sends": sending.CONCURRENT_RECIPIENTS,
             "drain_mark_window_ms": sending.MARK_WINDOW * 1000, "drain_record_every": sending.RECORD_EVERY,
             "limiter_margin": limits.OVERALL_MARGIN, "limiter_window_margin": limits.WINDOW_MARGIN,
-            "limiter_lead_ms": limits.LEAD * 1000, "limiter_late_ms": limits.LATE_AT_MOST * 1000}
+            "limiter_lead_ms": pacing.LEAD * 1000, "limiter_late_ms": pacing.LATE_AT_MOST * 1000}
 
 
 def allowed_rate(messages: int, busiest: int, scale: float) -> float:

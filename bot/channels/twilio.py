@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -30,6 +29,7 @@ from ..messaging.outbox import (
 )
 from ..models import OutboxMessage
 from ..settings import Settings
+from .pacing import LEAD, Pacer
 from .sms import (
     CAPABILITIES,
     HELP_WORDS,
@@ -208,13 +208,14 @@ class TwilioSender:
         self._status_callback = (
             settings.public_base_url.rstrip("/") + STATUS_PATH if settings.public_base_url else None
         )
-        # A bucket of one: sends evenly spaced, never a second's quota at once.
-        self._pace = AsyncLimiter(1, 1 / per_second)
+        # Evenly spaced, never a second's quota at once; the outbox's mark made in the lead.
+        self._pace = Pacer(per_second, LEAD)
 
     async def send(self, recipient: Recipient, message: OutboxMessage, ready: Ready) -> SendResult:
-        async with self._pace:
-            pass
-        await ready()
+        async with self._pace.turn(False, ready):
+            return await self._send(recipient, message)
+
+    async def _send(self, recipient: Recipient, message: OutboxMessage) -> SendResult:
         extra = {"status_callback": self._status_callback} if self._status_callback else {}
         try:
             async with asyncio.timeout(self.TIMEOUT):

@@ -10,16 +10,8 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.channels.telegram_limits import (
-    BULK,
-    CATCH_UP_SECONDS,
-    CHAT_MARGIN,
-    LATE_AT_MOST,
-    OVERALL_MARGIN,
-    BotRateLimiter,
-    Bulk,
-    Pacer,
-)
+from bot.channels.pacing import CATCH_UP_SECONDS, LATE_AT_MOST, Pacer
+from bot.channels.telegram_limits import BULK, CHAT_MARGIN, OVERALL_MARGIN, BotRateLimiter, Bulk
 
 
 async def test_slots_are_evenly_spaced_not_a_second_at_once():
