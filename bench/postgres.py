@@ -97,7 +97,7 @@ async def run_part(dbs) -> dict[str, Any]:
     from . import inbound, scale
     from .common import log
 
-    out: dict[str, Any] = {"inbound": await inbound.run_part(dbs, "postgresql", echo=False, shipped=False)}
+    out: dict[str, Any] = {"inbound": await inbound.run_part(dbs, "postgresql", echo=True, shipped=False)}
     url = await dbs.fresh("postgresql", "two_workers")
     try:
         out["two_workers"] = r = await two_workers(url)

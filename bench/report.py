@@ -156,15 +156,16 @@ def part4(part: dict) -> list[str]:
 
 
 def part5(part: dict, echo: float | None) -> list[str]:
-    """PostgreSQL: inbound as in part 1 (the echo figure from part 1), two Telegram workers,
+    """PostgreSQL: inbound as in part 1 (with its own echo runs), two Telegram workers,
     the race probe, digest and export."""
     lines = [
         "**How.** The same code as parts 1 and 3 against PostgreSQL (fresh databases "
         "`benken_bench_<pid>_…` copied from a migrated template, dropped afterwards). The echo bot needs no "
-        "database, so the ratio uses the echo figure from part 1 of this run.",
+        "database, but this VM's speed drifts over minutes, so it runs again right before and after Benken's "
+        "PostgreSQL run and the ratio uses those two.",
         "",
     ]
-    lines += speed.inbound_lines(part["inbound"], "PostgreSQL", echo)
+    lines += speed.inbound_lines(part["inbound"], "PostgreSQL", speed.echo_cpu_ms(part["inbound"]) or echo)
     two = part.get("two_workers")
     single = part["inbound"]["telegram_throughput"]
     if two:

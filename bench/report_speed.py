@@ -365,7 +365,7 @@ def summary_rows(add: Add, results: dict[str, Any]) -> None:
         broadcast_summary(add, p2)
     p5 = results.get("part5") or {}
     if p5.get("inbound") and "error" not in p5["inbound"]:
-        inbound_summary(add, p5["inbound"], "PostgreSQL", echo_ms)
+        inbound_summary(add, p5["inbound"], "PostgreSQL", echo_cpu_ms(p5["inbound"]) or echo_ms)
     p7 = results.get("part7") or {}
     if "error" not in p7:
         serve_summary(add, p7)
