@@ -267,11 +267,6 @@ async def mark_sending(app: App, ids: list[int]) -> None:
     await settle(app, sending=ids, now=utcnow())
 
 
-async def record(app: App, results: list[tuple[OutboxMessage, SendResult]], *, now: datetime) -> None:
-    """Store what the channels said about sent messages, all in one transaction."""
-    await settle(app, results=results, now=now)
-
-
 async def settle(
     app: App, *, sending: list[int] = (), results: list[tuple[OutboxMessage, SendResult]] = (), now: datetime
 ) -> None:
