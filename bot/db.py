@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .db_sqlite import one_trip_per_statement
+from .db_sqlite import begin, one_trip_per_statement
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # How long SQLite waits for another writer before giving up: a webhook burst or the
@@ -72,7 +72,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # failing on a stale snapshot. Nearly every transaction here writes anyway; one that
         # only reads (`reading`) takes a snapshot and neither waits for nor holds up writers.
         read_only = conn.get_execution_options().get("benken_read_only")
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        begin(conn, "BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _lower(value: object) -> object:
