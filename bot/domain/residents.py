@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -25,6 +25,14 @@ from .queries import upsert
 # Residents are counted as "seen" in a period by `last_seen` (digests, impact). An hour is
 # precise enough for that, and spares most messages a second UPDATE (and keeps less).
 LAST_SEEN_PRECISION = timedelta(hours=1)
+# Every message looks its sender up: the statement is built once per address column, so
+# its cache key is worked out once too (building it anew cost more CPU than running it).
+_FIND = {
+    column.key: select(Resident, ConversationState)
+    .outerjoin(ConversationState, ConversationState.resident_id == Resident.id)
+    .where(column == bindparam("address"))
+    for column in (Resident.telegram_id, Resident.phone)
+}
 
 
 async def find_or_create_resident(
@@ -42,13 +50,7 @@ async def find_or_create_resident(
     now = now or utcnow()
     column, value = (Resident.telegram_id, telegram_id) if channel == "telegram" else (Resident.phone, phone)
     await _hold(session, channel, value)
-    found = (
-        await session.execute(
-            select(Resident, ConversationState)
-            .outerjoin(ConversationState, ConversationState.resident_id == Resident.id)
-            .where(column == value)
-        )
-    ).first()
+    found = (await session.execute(_FIND[column.key], {"address": value})).first()
     if found is not None:
         resident, state = found
         if now - resident.last_seen >= LAST_SEEN_PRECISION:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,15 +100,19 @@ async def record_inbound(
         channel=channel, provider_message_id=provider_message_id, resident_id=resident.id if resident else None,
         kind=kind, received_at=utcnow(),
     )
-    if reply is not None:  # else SQL NULL, not JSON null
+    if reply is not None:  # else left out: SQL NULL, not JSON null
         values["reply"] = reply
-    statement = (
-        upsert(session)(InboundMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
-        .returning(InboundMessage.id)
+    return (await session.execute(_log_statement(upsert(session)), values)).scalar_one_or_none()
+
+
+@cache
+def _log_statement(dialect_insert: Callable) -> Any:
+    """record_inbound's statement, built once per dialect (every message runs it)."""
+    table = InboundMessage.__table__
+    return (
+        dialect_insert(table).on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
+        .returning(table.c.id)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def inbound_reply(session: AsyncSession, channel: str, provider_message_id: str) -> list | None:
