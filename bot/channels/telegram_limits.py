@@ -37,7 +37,7 @@ GROUP_PER_MINUTE = 20.0
 CHAT_MARGIN = 0.05  # 5 % over a chat's interval, counted from the previous answer
 # The overall pace stays this far under the limit: Telegram counts requests as they reach
 # it, and network jitter (or a busy far end) bunches evenly sent ones into a window.
-OVERALL_MARGIN = 0.03
+OVERALL_MARGIN = 0.02
 # … and what may have reached Telegram in any one second (counted from the answers, so a
 # request that was slow on its way counts for longer) stays this far under it.
 WINDOW_MARGIN = 0.01
@@ -80,8 +80,6 @@ class BotRateLimiter(BaseRateLimiter[Bulk]):
         max_retries: int = MAX_RETRIES,
     ):
         self._chat_interval = (1 + CHAT_MARGIN) / per_chat if per_chat else 0.0
-        # Evenly spaced under the limit by OVERALL_MARGIN; in any one second at most half
-        # that margin under it (the other half is for the network's jitter).
         # Evenly spaced OVERALL_MARGIN under the limit; in any second at most WINDOW_MARGIN
         # under it may have gone or be on their way (the last check, Pacer._room).
         self._overall = Pacer(overall * share * (1 - OVERALL_MARGIN), LEAD, overall * share * (1 - WINDOW_MARGIN))
