@@ -17,7 +17,7 @@ from bot.channels.telegram import TelegramSender
 from bot.channels.telegram_api import units
 from bot.domain import ideas
 from bot.messaging import sending
-from bot.models import OUTBOX_FAILED, OUTBOX_SENT, OutboxMessage, Staff, StaffArea
+from bot.models import OUTBOX_FAILED, OUTBOX_SENT, OutboxMessage, Staff, StaffArea, utcnow
 from bot.reports.delivery import DIGEST, morning_digests, queue_digests
 from tests.conftest import daytime
 from tests.doubles.fake_telegram import FakeTelegram
@@ -27,6 +27,12 @@ from tests.support import TOKEN, benken, benken_async
 OSLO = ZoneInfo("Europe/Oslo")
 
 
+# In the week before both "now" (the CLI's digest) and daytime() (tomorrow noon, the queued
+# ones), outside the day before either: daytime() less 30 hours is still ahead of the
+# clock between midnight and six in Oslo.
+SUBMITTED = utcnow() - timedelta(hours=30)
+
+
 async def seed(app, *, ideas_in_furuset: int = 1) -> None:
     async with app.sessions() as session, session.begin():
         resident = await make_resident(session, channel="sms", locale="so")
@@ -34,7 +40,7 @@ async def seed(app, *, ideas_in_furuset: int = 1) -> None:
         for n in range(ideas_in_furuset):
             text = "<b>Lys</b> på stien & benker" if n == 0 else f"Idé {n}: " + "en lengre tekst " * 12
             await ideas.submit_idea(session, resident, furuset, ideas.IdeaDraft(text, "lighting_paths"),
-                                    timezone="Europe/Oslo", now=daytime() - timedelta(hours=30))
+                                    timezone="Europe/Oslo", now=SUBMITTED)
         weekly = Staff(telegram_id=777001, name="Kari", locale="nb", digest_frequency="weekly", email="kari@bydel.example")
         daily = Staff(telegram_id=777002, name="Sam", locale="en", digest_frequency="daily", is_admin=True)
         idle = Staff(telegram_id=777003, name="Per", locale="nb", digest_frequency="weekly")  # no areas
