@@ -202,6 +202,8 @@ async def test_impact_charts_render_and_print(page, live_server, sign_in):
     await make_district(app, staff_id=staff.id)
     await sign_in(page, staff)
     await page.get_by_role("link", name="Resultater").click()
+    await page.wait_for_url("**/impact**")
+    await page.wait_for_load_state("load")  # desk.css applied: the computed colours below need it
     assert await page.locator("svg.chart").count() == 5
     bars = await page.locator("svg.chart rect.bar").count()
     assert bars > 10
