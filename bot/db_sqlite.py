@@ -22,7 +22,6 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 
-
 def _owed(adapt_connection: AsyncAdapt_aiosqlite_connection) -> str | None:
     """The BEGIN owed before the connection's next statement, taken (and so no longer owed)."""
     driver = adapt_connection._connection
@@ -30,40 +29,29 @@ def _owed(adapt_connection: AsyncAdapt_aiosqlite_connection) -> str | None:
     return owed
 
 
+class _Outcome:
+    """What a statement left for SQLAlchemy to read off a cursor once it ran (the stock
+    cursor's properties read these from its `_cursor`)."""
+
+    __slots__ = ("description", "rowcount", "lastrowid", "arraysize")
+
+    def __init__(self) -> None:
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: Any = None
+        self.arraysize = 1
+
+
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
+    __slots__ = ()
     _awaitable_cursor_close = False
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection):
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = None  # nothing is opened until a statement runs
+        self._cursor = _Outcome()  # no cursor is opened until a statement runs
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
-        self._description = None
-        self._rowcount = -1
-        self._lastrowid = None
-        self._arraysize = 1
-
-    @property
-    def description(self) -> Any:
-        return self._description
-
-    @property
-    def rowcount(self) -> int:
-        return self._rowcount
-
-    @property
-    def lastrowid(self) -> Any:
-        return self._lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._arraysize = value
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
         def run(cursor: Any) -> tuple:
@@ -74,8 +62,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             rows = cursor.fetchall() if cursor.description else ()
             return cursor.description, cursor.rowcount, cursor.lastrowid, rows
 
+        outcome = self._cursor
         async with self._adapt_connection._execute_mutex:
-            self._description, self._rowcount, self._lastrowid, rows = await self._trip(run)
+            outcome.description, outcome.rowcount, outcome.lastrowid, rows = await self._trip(run)
         self._rows = collections.deque(rows)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
@@ -83,8 +72,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             cursor.executemany(operation, seq_of_parameters)
             return cursor.description, cursor.rowcount, cursor.lastrowid
 
+        outcome = self._cursor
         async with self._adapt_connection._execute_mutex:
-            self._description, self._rowcount, self._lastrowid = await self._trip(run)
+            outcome.description, outcome.rowcount, outcome.lastrowid = await self._trip(run)
 
     async def _trip(self, work: Any) -> Any:
         """`work(cursor)` on aiosqlite's thread, after the BEGIN owed, in one trip."""
@@ -158,6 +148,3 @@ def begin(conn: Connection, statement: str) -> None:
         dbapi_connection._connection.benken_begin = statement
     else:
         conn.exec_driver_sql(statement)
-
-
-
