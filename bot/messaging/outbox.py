@@ -262,11 +262,6 @@ async def load(app: App, ids: list[int]) -> list[tuple[OutboxMessage, Recipient 
 # Recording ------------------------------------------------------------------------------------
 
 
-async def mark_sending(app: App, ids: list[int]) -> None:
-    """From here on these messages may reach the provider: after a crash none is repeated."""
-    await settle(app, sending=ids, now=utcnow())
-
-
 async def settle(
     app: App, *, sending: list[int] = (), results: list[tuple[OutboxMessage, SendResult]] = (), now: datetime
 ) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.messaging import outbox, sending
-from bot.models import Idea, OutboxMessage
+from bot.models import Idea, OutboxMessage, utcnow
 from bot.messaging.outbox import STALE_CLAIM, SENT, SendResult
 
 from tests.conftest import BACKEND, daytime
@@ -101,7 +101,7 @@ async def test_a_sender_killed_half_way_sends_nothing_twice_and_loses_nothing_un
     ids = await queue(app, 6)
     claimed = await outbox.claim_due(app, ["telegram"], now=daytime(), limit=4)
     assert claimed == ids[:4]
-    await outbox.mark_sending(app, ids[:2])  # two were on their way to Telegram; then the process died
+    await outbox.settle(app, sending=ids[:2], now=utcnow())  # two were on their way to Telegram; then the process died
     # A restart soon after leaves the claims alone: they may belong to a live worker.
     assert await outbox.recover_interrupted(app, now=daytime() + timedelta(seconds=30)) == (0, 0)
     # Later: the two in flight are settled as not confirmed (never repeated), the two
@@ -124,7 +124,7 @@ async def test_a_restarted_worker_takes_back_its_own_claims_at_once(app):
     me, other = outbox.Worker("host:serve"), outbox.Worker("host:run")
     assert await outbox.claim_due(app, ["telegram"], now=daytime(), limit=3, worker=me) == ids[:3]
     assert await outbox.claim_due(app, ["telegram"], now=daytime(), limit=2, worker=other) == ids[3:5]
-    await outbox.mark_sending(app, ids[:1])  # one was on its way when the process died
+    await outbox.settle(app, sending=ids[:1], now=utcnow())  # one was on its way when the process died
     restart = daytime() + timedelta(seconds=2)
     assert await outbox.recover_interrupted(app, now=restart, worker=me) == (2, 1)
     sender = CountingSender()
@@ -149,7 +149,7 @@ async def test_old_answers_and_message_ids_are_forgotten(app):
     from bot.messaging import reminders
     from bot.channels.sms import CAPABILITIES as SMS
     from bot.messaging.inbox import receive
-    from bot.models import InboundMessage, utcnow
+    from bot.models import InboundMessage
     from conversations.messages import TEXT, Inbound
 
     await receive(app, "sms", "SMold", Inbound(TEXT, text="hi"), phone="+4790000009", capabilities=SMS, keep_reply=lambda m: ["answer"])
